@@ -1,0 +1,92 @@
+"""The one protocol between a model and everything above it (service, batch scorer, training).
+
+A model takes a batch of texts and returns one ``Triage`` per text, in order, whatever its
+architecture. The result types are pydantic models because they are also the wire contract.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, Self, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DisputeTypePrediction(_Frozen):
+    label: str = Field(description="Stable id: land, neighbour, debt, wages or other.")
+    name: str = Field(description="Chinese display name, e.g. 土地.")
+    scores: dict[str, float] = Field(description="Calibrated probability per dispute type id.")
+
+
+class RiskGradePrediction(_Frozen):
+    label: str = Field(description="Stable id: general, complex or difficult.")
+    name: str = Field(description="Chinese display name, e.g. 复杂.")
+    colour: str = Field(description="Colour of the grade under the configured scheme, e.g. 黄.")
+    scores: dict[str, float] = Field(description="Calibrated probability per risk grade id.")
+
+
+class EscalationPrediction(_Frozen):
+    flag: bool = Field(description="True when violence escalation is predicted.")
+    probability: float = Field(ge=0.0, le=1.0, description="Calibrated probability of escalation.")
+
+
+class Evidence(_Frozen):
+    head: str = Field(description="The head this phrase pushed: dispute_type, risk_grade or escalation.")
+    phrase: str = Field(description="The phrase as it appears in the submitted text.")
+    start: int = Field(ge=0, description="Character offset of the phrase in the submitted text.")
+    end: int = Field(ge=0, description="Character offset just past the phrase in the submitted text.")
+    weight: float = Field(description="Contribution towards the predicted label (larger = stronger).")
+
+
+class CueMatch(_Frozen):
+    kind: str = Field(description="Cue kind id, e.g. threat, weapon, self_harm, money_amount.")
+    name: str = Field(description="Chinese display name of the cue kind.")
+    phrase: str = Field(description="Matched phrase as it appears in the submitted text.")
+    start: int = Field(ge=0, description="Character offset in the submitted text.")
+    end: int = Field(ge=0, description="Character offset just past the match in the submitted text.")
+    negated: bool = Field(description="True when the cue is negated (没动手, 不会打他).")
+    value: float | None = Field(default=None, description="Parsed number (yuan, people, count) if any.")
+
+
+class Triage(_Frozen):
+    """Everything the service says about one record."""
+
+    dispute_type: DisputeTypePrediction
+    risk_grade: RiskGradePrediction
+    escalation: EscalationPrediction
+    needs_review: bool = Field(description="True when a person should check this prediction.")
+    review_reasons: list[str] = Field(
+        default_factory=list, description="Why review is needed, as stable reason codes."
+    )
+    evidence: list[Evidence] = Field(default_factory=list)
+    cues: list[CueMatch] = Field(default_factory=list)
+    suggestions: list[str] = Field(default_factory=list, description="Suggested handling (Chinese).")
+    model_version: str
+
+
+@runtime_checkable
+class TriageModel(Protocol):
+    """What every model implements. Texts must already be validated (non-empty strings)."""
+
+    @property
+    def version(self) -> str:
+        """Stable identifier of the trained artefact, e.g. ``linear-20261122-3f2a9c1e``."""
+        ...
+
+    def predict(self, texts: Sequence[str]) -> list[Triage]:
+        """Triage a batch of texts; returns one result per text, in order."""
+        ...
+
+    def save(self, directory: Path) -> None:
+        """Write the model as a bundle directory (manifest + pickle-free arrays)."""
+        ...
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        """Read a bundle written by ``save``, verifying every file's hash first."""
+        ...
