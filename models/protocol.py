@@ -6,11 +6,13 @@ architecture. The result types are pydantic models because they are also the wir
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from models.review import ReviewPolicy
 
 
 class _Frozen(BaseModel):
@@ -80,6 +82,15 @@ class TriageModel(Protocol):
 
     def predict(self, texts: Sequence[str]) -> list[Triage]:
         """Triage a batch of texts; returns one result per text, in order."""
+        ...
+
+    def configured(
+        self,
+        *,
+        review_policy: ReviewPolicy | None = None,
+        grade_colours: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A copy using other review thresholds or grade colours (the learned state is shared)."""
         ...
 
     def save(self, directory: Path) -> None:

@@ -1,0 +1,194 @@
+"""Model bundles: a directory with ``manifest.json`` and pickle-free array files.
+
+``manifest.json`` holds the format version, the architecture name (a key of
+``models.loading.ARCHITECTURES``), the model's own JSON configuration, label sets, training data
+hashes, metrics, the creation time and the sha256 of every other file. Every hash is checked before
+any file is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from nlp.errors import ModelBundleError
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+ARRAYS_NAME = "arrays.safetensors"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The parsed ``manifest.json`` of a bundle."""
+
+    architecture: str
+    version: str
+    config: dict[str, Any]
+    labels: dict[str, list[str]]
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "architecture": self.architecture,
+            "version": self.version,
+            "created_at": self.created_at,
+            "labels": self.labels,
+            "config": self.config,
+            "training": self.training,
+            "metrics": self.metrics,
+            "files": self.files,
+        }
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_bundle(
+    directory: Path,
+    manifest: Manifest,
+    arrays: Mapping[str, np.ndarray],
+    json_files: Mapping[str, Any] | None = None,
+) -> Manifest:
+    """Write a bundle atomically: into a sibling temporary directory, then renamed into place.
+
+    Args:
+        directory: the bundle directory to create or replace.
+        manifest: everything but ``files`` and ``created_at``, which are filled in here.
+        arrays: named numpy arrays, stored in one safetensors file.
+        json_files: extra JSON documents by file name (e.g. a vocabulary).
+
+    Returns:
+        The manifest as written, with file hashes.
+    """
+    directory = Path(directory).resolve()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        save_file({name: np.ascontiguousarray(a) for name, a in arrays.items()}, staging / ARRAYS_NAME)
+        for name, document in (json_files or {}).items():
+            _check_file_name(name)
+            (staging / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
+        written = Manifest(
+            **{**manifest.__dict__, "files": files, "created_at": datetime.now(UTC).isoformat()}
+        )
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps(written.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        if directory.exists():
+            backup = directory.with_name(f".{directory.name}.old")
+            shutil.rmtree(backup, ignore_errors=True)
+            os.replace(directory, backup)
+            os.replace(staging, directory)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """Read and check ``manifest.json`` and the hash of every file it lists.
+
+    Raises:
+        ModelBundleError: codes ``BUNDLE_NOT_FOUND``, ``BUNDLE_MANIFEST_INVALID``,
+            ``BUNDLE_FORMAT_UNSUPPORTED``, ``BUNDLE_FILE_MISSING``, ``BUNDLE_HASH_MISMATCH``.
+    """
+    directory = Path(directory)
+    manifest_path = directory / MANIFEST_NAME
+    if not manifest_path.is_file():
+        raise ModelBundleError(
+            f"no model bundle at {directory} (missing {MANIFEST_NAME}); train one with "
+            "`triage train` or point --model / TRIAGE_MODEL_DIR at a bundle directory",
+            code="BUNDLE_NOT_FOUND",
+        )
+    try:
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest = Manifest(
+            architecture=raw["architecture"],
+            version=raw["version"],
+            config=raw["config"],
+            labels=raw["labels"],
+            training=raw.get("training", {}),
+            metrics=raw.get("metrics", {}),
+            created_at=raw.get("created_at", ""),
+            files=raw["files"],
+            format_version=raw["format_version"],
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ModelBundleError(
+            f"{manifest_path} is not a valid manifest ({type(error).__name__}: {error}); "
+            "the bundle is damaged: retrain or copy it again",
+            code="BUNDLE_MANIFEST_INVALID",
+        ) from None
+    if manifest.format_version != FORMAT_VERSION:
+        raise ModelBundleError(
+            f"bundle format version {manifest.format_version} is not supported (this software "
+            f"reads version {FORMAT_VERSION}); use a matching release or retrain",
+            code="BUNDLE_FORMAT_UNSUPPORTED",
+        )
+    for name, expected in manifest.files.items():
+        _check_file_name(name)
+        path = directory / name
+        if not path.is_file():
+            raise ModelBundleError(
+                f"bundle file {name} listed in the manifest is missing from {directory}",
+                code="BUNDLE_FILE_MISSING",
+            )
+        if sha256_file(path) != expected:
+            raise ModelBundleError(
+                f"bundle file {name} in {directory} does not match its sha256 in the manifest; "
+                "the bundle was modified or damaged: copy it again or retrain",
+                code="BUNDLE_HASH_MISMATCH",
+            )
+    return manifest
+
+
+def read_arrays(directory: Path, manifest: Manifest) -> dict[str, np.ndarray]:
+    """Load the bundle's arrays (after ``read_manifest`` has verified their hash)."""
+    if ARRAYS_NAME not in manifest.files:
+        raise ModelBundleError(
+            f"the manifest in {directory} lists no {ARRAYS_NAME}", code="BUNDLE_FILE_MISSING"
+        )
+    return load_file(Path(directory) / ARRAYS_NAME)
+
+
+def read_json_file(directory: Path, manifest: Manifest, name: str) -> Any:
+    """Load one extra JSON document of the bundle (after hash verification)."""
+    if name not in manifest.files:
+        raise ModelBundleError(
+            f"the manifest in {directory} lists no {name}", code="BUNDLE_FILE_MISSING"
+        )
+    return json.loads((Path(directory) / name).read_text(encoding="utf-8"))
+
+
+def _check_file_name(name: str) -> None:
+    if "/" in name or "\\" in name or name.startswith(".") or name == MANIFEST_NAME:
+        raise ModelBundleError(
+            f"bundle file name {name!r} is not allowed", code="BUNDLE_MANIFEST_INVALID"
+        )

@@ -1,0 +1,467 @@
+"""The default model: n-gram + cue features and three calibrated linear heads.
+
+Heads: dispute type (5-way softmax), risk grade (3-way softmax), escalation (logistic). Each head's
+logits are temperature-scaled on a held-out calibration share of the training data; the escalation
+threshold is chosen there too (best F2: missing a violent case costs more than a false alarm).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+from models._results import build_triage
+from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
+from models.calibration import fit_temperature, softmax
+from models.features import (
+    FeatureConfig,
+    NgramFeaturizer,
+    feature_config_from_json,
+    feature_config_to_json,
+    featurizer_from_state,
+)
+from models.protocol import Evidence, Triage
+from models.review import ReviewPolicy
+from nlp.errors import ModelBundleError
+from nlp.labels import DEFAULT_GRADE_COLOURS, DISPUTE_TYPE_IDS, RISK_GRADE_IDS
+from nlp.pipeline import Analysis, analyse
+from nlp.segment import DEFAULT_SEGMENTER, PLACEHOLDER_PATTERN
+
+ARCHITECTURE = "linear.v1"
+HEADS = ("dispute_type", "risk_grade", "escalation")
+EVIDENCE_PER_HEAD = 5
+EVIDENCE_MAX_CHARS = 12
+EVIDENCE_RELATIVE_FLOOR = 0.3
+VOCABULARY_FILE = "vocabulary.json"
+
+Progress = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` during long work."""
+
+
+@dataclass(frozen=True)
+class LinearConfig:
+    """Settings of the linear model (stored in the bundle)."""
+
+    segmenter: str = DEFAULT_SEGMENTER
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    c_dispute_type: float = 20.0
+    c_risk_grade: float = 10.0
+    c_escalation: float = 10.0
+    calibration_fraction: float = 0.1
+    max_iter: int = 300
+    seed: int = 20261122
+
+    def to_json(self) -> dict[str, Any]:
+        raw = dataclasses.asdict(self)
+        raw["features"] = feature_config_to_json(self.features)
+        return raw
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LinearConfig:
+        return cls(**{**raw, "features": feature_config_from_json(raw["features"])})
+
+
+@dataclass(frozen=True)
+class _Head:
+    coef: np.ndarray  # (k, n_features); a binary head has k == 1
+    intercept: np.ndarray  # (k,)
+    temperature: float
+
+    def logits(self, features: sp.csr_matrix) -> np.ndarray:
+        raw = features @ self.coef.T + self.intercept
+        if raw.shape[1] == 1:
+            raw = np.hstack([np.zeros_like(raw), raw])
+        return np.asarray(raw, dtype=np.float64) / self.temperature
+
+
+class LinearTriageModel:
+    """Linear multi-head triage model; behaves like a scikit-learn estimator for ``fit``."""
+
+    architecture = ARCHITECTURE
+
+    def __init__(
+        self,
+        config: LinearConfig | None = None,
+        *,
+        review_policy: ReviewPolicy | None = None,
+        grade_colours: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config or LinearConfig()
+        self.review_policy = review_policy or ReviewPolicy()
+        self.grade_colours = dict(grade_colours or DEFAULT_GRADE_COLOURS)
+
+    # -- training ---------------------------------------------------------------------------
+    def fit(
+        self,
+        texts: Sequence[str],
+        dispute_types: Sequence[str],
+        risk_grades: Sequence[str],
+        escalations: Sequence[bool],
+        *,
+        sample_weight: Sequence[float] | None = None,
+        progress: Progress | None = None,
+    ) -> Self:
+        """Train all three heads.
+
+        Args:
+            texts: record texts (validated, non-empty).
+            dispute_types, risk_grades: stable label ids, one per text.
+            escalations: escalation flags, one per text.
+            sample_weight: optional per-record weight (e.g. staff corrections count more).
+            progress: optional callback for progress bars.
+
+        Returns:
+            self, fitted.
+        """
+        n = len(texts)
+        if not n == len(dispute_types) == len(risk_grades) == len(escalations):
+            raise ValueError("texts and label columns must have the same length")
+        if n < 20:
+            raise ValueError(f"need at least 20 training records, got {n}")
+        y_type = _indices(dispute_types, DISPUTE_TYPE_IDS)
+        y_grade = _indices(risk_grades, RISK_GRADE_IDS)
+        y_esc = np.asarray([bool(e) for e in escalations], dtype=np.int64)
+        weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+
+        analyses = _analyse_in_chunks(texts, self.config.segmenter, progress)
+        self.featurizer_ = NgramFeaturizer(self.config.features).fit(analyses)
+        features = self.featurizer_.transform(analyses)
+
+        order = np.random.default_rng(self.config.seed).permutation(n)
+        n_calibration = max(int(n * self.config.calibration_fraction), 1)
+        calibration, fitting = order[:n_calibration], order[n_calibration:]
+
+        targets = {"dispute_type": y_type, "risk_grade": y_grade, "escalation": y_esc}
+        strengths = {
+            "dispute_type": self.config.c_dispute_type,
+            "risk_grade": self.config.c_risk_grade,
+            "escalation": self.config.c_escalation,
+        }
+        heads: dict[str, _Head] = {}
+        escalation_logits = np.zeros((0, 2))
+        for step, head in enumerate(HEADS):
+            if progress:
+                progress("heads", step, len(HEADS))
+            y = targets[head]
+            held_out = self._fit_head(features[fitting], y[fitting], weights[fitting], strengths[head])
+            held_out_logits = held_out.logits(features[calibration])
+            temperature = fit_temperature(held_out_logits, y[calibration])
+            if head == "escalation":
+                escalation_logits = held_out_logits / temperature
+            final = self._fit_head(features, y, weights, strengths[head])
+            heads[head] = dataclasses.replace(final, temperature=temperature)
+        if progress:
+            progress("heads", len(HEADS), len(HEADS))
+        self.heads_ = heads
+        self.escalation_threshold_ = _best_f2_threshold(
+            softmax(escalation_logits)[:, 1], y_esc[calibration]
+        )
+        self.version_ = f"{ARCHITECTURE}-{_fingerprint(self.heads_)}"
+        return self
+
+    def _fit_head(
+        self, features: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, strength: float
+    ) -> _Head:
+        classifier = LogisticRegression(
+            C=strength,
+            max_iter=self.config.max_iter,
+            class_weight="balanced",
+            solver="newton-cg",
+            tol=1e-4,
+        )
+        classifier.fit(features, y, sample_weight=weights)
+        return _Head(
+            coef=classifier.coef_.astype(np.float32),
+            intercept=classifier.intercept_.astype(np.float32),
+            temperature=1.0,
+        )
+
+    # -- inference --------------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return self.version_
+
+    def predict(self, texts: Sequence[str]) -> list[Triage]:
+        """Triage a batch of validated texts; one result per text, in order."""
+        if not texts:
+            return []
+        analyses = analyse(texts, self.config.segmenter)
+        features, spans = self.featurizer_.transform_with_spans(analyses)
+        probabilities = {
+            head: softmax(self.heads_[head].logits(features)) for head in HEADS
+        }
+        results = []
+        for row, analysis in enumerate(analyses):
+            type_scores = probabilities["dispute_type"][row]
+            grade_scores = probabilities["risk_grade"][row]
+            escalation = float(probabilities["escalation"][row, 1])
+            chosen = {
+                "dispute_type": int(type_scores.argmax()),
+                "risk_grade": int(grade_scores.argmax()),
+                "escalation": int(escalation >= self.escalation_threshold_),
+            }
+            results.append(
+                build_triage(
+                    analysis,
+                    type_scores,
+                    grade_scores,
+                    escalation,
+                    escalation_threshold=self.escalation_threshold_,
+                    policy=self.review_policy,
+                    grade_colours=self.grade_colours,
+                    evidence=self._evidence(features, row, spans[row], analysis, chosen),
+                    model_version=self.version_,
+                )
+            )
+        return results
+
+    def _evidence(
+        self,
+        features: sp.csr_matrix,
+        row: int,
+        occurrences: np.ndarray,
+        analysis: Analysis,
+        chosen: dict[str, int],
+    ) -> list[Evidence]:
+        if not len(occurrences):
+            return []
+        start, stop = features.indptr[row], features.indptr[row + 1]
+        columns, values = features.indices[start:stop], features.data[start:stop]
+        occurrence_columns = occurrences[:, 0]
+        occurrence_values = values[np.searchsorted(columns, occurrence_columns)]
+        _, inverse, counts = np.unique(occurrence_columns, return_inverse=True, return_counts=True)
+        shared = occurrence_values / counts[inverse]
+        evidence: list[Evidence] = []
+        for head in HEADS:
+            direction = self._direction(head, chosen[head])
+            contributions = shared * direction[occurrence_columns]
+            evidence.extend(_salient_phrases(head, contributions, occurrences, analysis))
+        return evidence
+
+    def _direction(self, head: str, label: int) -> np.ndarray:
+        """Weights pushing towards ``label`` relative to the other labels of ``head``."""
+        cache = self._directions()
+        return cache[head][label]
+
+    def _directions(self) -> dict[str, np.ndarray]:
+        cached: dict[str, np.ndarray] | None = getattr(self, "_direction_cache", None)
+        if cached is None:
+            cached = {}
+            for head in HEADS:
+                coef = self.heads_[head].coef
+                if coef.shape[0] == 1:
+                    cached[head] = np.vstack([-coef[0], coef[0]])
+                else:
+                    cached[head] = coef - coef.mean(axis=0, keepdims=True)
+            self._direction_cache = cached
+        return cached
+
+    def configured(
+        self,
+        *,
+        review_policy: ReviewPolicy | None = None,
+        grade_colours: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A copy with other review thresholds or colours; learned arrays are shared, not copied."""
+        copy = self.__class__(
+            self.config,
+            review_policy=review_policy or self.review_policy,
+            grade_colours=grade_colours or self.grade_colours,
+        )
+        copy.__dict__.update(
+            {k: v for k, v in self.__dict__.items() if k.endswith("_") or k == "_direction_cache"}
+        )
+        return copy
+
+    # -- bundles ----------------------------------------------------------------------------
+    def save(
+        self,
+        directory: Path,
+        *,
+        training: dict[str, Any] | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> Manifest:
+        """Write the model as a bundle directory."""
+        arrays = {"idf": self.featurizer_.idf_}
+        temperatures = {}
+        for head, state in self.heads_.items():
+            arrays[f"{head}.coef"] = state.coef
+            arrays[f"{head}.intercept"] = state.intercept
+            temperatures[head] = state.temperature
+        vocabulary = sorted(self.featurizer_.vocabulary_, key=self.featurizer_.vocabulary_.__getitem__)
+        manifest = Manifest(
+            architecture=ARCHITECTURE,
+            version=self.version_,
+            config={
+                "model": self.config.to_json(),
+                "temperatures": temperatures,
+                "escalation_threshold": self.escalation_threshold_,
+                "review_policy": self.review_policy.to_json(),
+                "grade_colours": self.grade_colours,
+            },
+            labels={
+                "dispute_type": list(DISPUTE_TYPE_IDS),
+                "risk_grade": list(RISK_GRADE_IDS),
+                "escalation": ["false", "true"],
+            },
+            training=training or {},
+            metrics=metrics or {},
+        )
+        return write_bundle(directory, manifest, arrays, {VOCABULARY_FILE: vocabulary})
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        """Load a bundle written by ``save``; hashes are verified before anything is parsed."""
+        manifest = read_manifest(directory)
+        if manifest.architecture != ARCHITECTURE:
+            raise ModelBundleError(
+                f"bundle at {directory} is a {manifest.architecture!r} model, not {ARCHITECTURE!r}; "
+                "load it with models.loading.load_model",
+                code="BUNDLE_ARCHITECTURE_MISMATCH",
+            )
+        try:
+            settings = manifest.config
+            config = LinearConfig.from_json(settings["model"])
+            model = cls(
+                config,
+                review_policy=ReviewPolicy(**settings["review_policy"]),
+                grade_colours=settings["grade_colours"],
+            )
+            arrays = read_arrays(directory, manifest)
+            vocabulary = read_json_file(directory, manifest, VOCABULARY_FILE)
+            model.featurizer_ = featurizer_from_state(
+                settings["model"]["features"], vocabulary, arrays["idf"]
+            )
+            model.heads_ = {
+                head: _Head(
+                    coef=arrays[f"{head}.coef"],
+                    intercept=arrays[f"{head}.intercept"],
+                    temperature=float(settings["temperatures"][head]),
+                )
+                for head in HEADS
+            }
+            model.escalation_threshold_ = float(settings["escalation_threshold"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelBundleError(
+                f"bundle at {directory} is incomplete ({type(error).__name__}: {error}); retrain it",
+                code="BUNDLE_MANIFEST_INVALID",
+            ) from None
+        model.version_ = manifest.version
+        return model
+
+
+def _indices(labels: Sequence[str], ids: tuple[str, ...]) -> np.ndarray:
+    position = {label: i for i, label in enumerate(ids)}
+    try:
+        return np.asarray([position[label] for label in labels], dtype=np.int64)
+    except KeyError as error:
+        raise ValueError(f"unknown label {error.args[0]!r}; expected one of {ids}") from None
+
+
+def _analyse_in_chunks(
+    texts: Sequence[str], segmenter: str, progress: Progress | None, chunk: int = 2000
+) -> list[Analysis]:
+    analyses: list[Analysis] = []
+    for begin in range(0, len(texts), chunk):
+        analyses.extend(analyse(texts[begin : begin + chunk], segmenter))
+        if progress:
+            progress("analyse", len(analyses), len(texts))
+    return analyses
+
+
+def _best_f2_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
+    best, best_score = 0.5, -1.0
+    for threshold in np.linspace(0.1, 0.9, 81):
+        predicted = probabilities >= threshold
+        tp = float((predicted & (truth == 1)).sum())
+        precision = tp / max(float(predicted.sum()), 1.0)
+        recall = tp / max(float((truth == 1).sum()), 1.0)
+        score = 5 * precision * recall / max(4 * precision + recall, 1e-12)
+        if score > best_score + 1e-9:
+            best, best_score = float(threshold), score
+    return round(best, 3)
+
+
+def _fingerprint(heads: Mapping[str, _Head]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for head in HEADS:
+        digest.update(heads[head].coef.tobytes())
+        digest.update(heads[head].intercept.tobytes())
+    return digest.hexdigest()[:12]
+
+
+def _salient_phrases(
+    head: str, contributions: np.ndarray, occurrences: np.ndarray, analysis: Analysis
+) -> list[Evidence]:
+    """The strongest runs of characters pushing towards the chosen label.
+
+    Each n-gram occurrence spreads its contribution evenly over its characters; runs of characters
+    whose share is at least ``EVIDENCE_RELATIVE_FLOOR`` of the strongest character form phrases.
+    """
+    lengths = occurrences[:, 2] - occurrences[:, 1]
+    offsets_in_span = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    positions = np.repeat(occurrences[:, 1], lengths) + offsets_in_span
+    saliency = np.bincount(
+        positions, weights=np.repeat(contributions / lengths, lengths), minlength=len(analysis.masked)
+    )
+    peak = saliency.max(initial=0.0)
+    if peak <= 0:
+        return []
+    strong = (saliency >= peak * EVIDENCE_RELATIVE_FLOOR) & _phrase_characters(analysis.masked)
+    runs: list[tuple[float, int, int]] = []
+    index = 0
+    while index < len(strong):
+        if not strong[index]:
+            index += 1
+            continue
+        end = index
+        while end < len(strong) and strong[end] and end - index < EVIDENCE_MAX_CHARS:
+            end += 1
+        runs.append((float(saliency[index:end].sum()), index, end))
+        index = end
+    runs.sort(key=lambda run: -run[0])
+    evidence = []
+    for weight, start, end in runs[:EVIDENCE_PER_HEAD]:
+        start, end = _snap_to_tokens(analysis, start, end)
+        source_start, source_end = analysis.source_span(start, end)
+        evidence.append(
+            Evidence(
+                head=head,
+                phrase=analysis.source[source_start:source_end],
+                start=source_start,
+                end=source_end,
+                weight=round(weight, 4),
+            )
+        )
+    return evidence
+
+
+def _snap_to_tokens(analysis: Analysis, start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` to whole tokens, unless that would cross a placeholder."""
+    starts = analysis.token_starts
+    if not starts:
+        return start, end
+    first = bisect_right(starts, start) - 1
+    last = bisect_right(starts, end - 1) - 1
+    widened_end = starts[last] + len(analysis.tokens[last])
+    if PLACEHOLDER_PATTERN.search(analysis.masked, starts[first], widened_end):
+        return start, end
+    return starts[first], widened_end
+
+
+def _phrase_characters(text: str) -> np.ndarray:
+    """True where a character may be part of an evidence phrase (no punctuation, no PII)."""
+    allowed = np.array([ch.isalnum() for ch in text], dtype=bool)
+    for match in PLACEHOLDER_PATTERN.finditer(text):
+        allowed[match.start() : match.end()] = False
+    return allowed

@@ -1,0 +1,88 @@
+"""``POST /v1/triage`` and ``POST /v1/triage/batch``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from nlp.errors import InvalidRecordError
+from nlp.validate import validate_text
+from service.deps import HolderDep, JsonBody, OperatorDep, StateDep
+from service.errors import ApiError
+from service.records import error_entry, prepare_records, result_entry
+from service.schemas import (
+    BatchRequest,
+    BatchResponse,
+    TriageRequest,
+    TriageResponse,
+    error_responses,
+)
+
+router = APIRouter(prefix="/v1", tags=["triage"])
+
+
+@router.post(
+    "/triage",
+    response_model=TriageResponse,
+    responses=error_responses(400, 401, 413, 415, 422, 500, 503, 504),
+    dependencies=[JsonBody],
+    summary="Triage one record",
+    description="Dispute type, risk grade (with colour), escalation, review flag, evidence, cues "
+    "and suggestions for one record. An empty, non-text or too long text is a 422 with code "
+    "EMPTY_TEXT, NOT_TEXT or TEXT_TOO_LONG.",
+)
+async def triage_one(
+    body: TriageRequest,
+    request: Request,
+    operator: OperatorDep,
+    holder: HolderDep,
+    state: StateDep,
+) -> JSONResponse:
+    """Triage one record."""
+    request.state.record_count = 1
+    try:
+        text = validate_text(body.text, max_chars=state.settings.limits.max_text_chars)
+    except InvalidRecordError as error:
+        state.metrics.observe_entries([error_entry(body.id, error)])
+        raise
+    results = await state.runner.run(holder.model.predict, [text])
+    entry = result_entry(body.id, results[0])
+    state.metrics.observe_entries([entry])
+    return JSONResponse(entry)
+
+
+@router.post(
+    "/triage/batch",
+    response_model=BatchResponse,
+    responses=error_responses(400, 401, 413, 415, 422, 500, 503, 504),
+    dependencies=[JsonBody],
+    summary="Triage several records",
+    description="One result per record, in request order. A record that cannot be triaged gets "
+    "an entry {id, error: {code, message}} and the others are still triaged. At most "
+    "limits.max_batch_records records (TOO_MANY_RECORDS otherwise).",
+)
+async def triage_batch(
+    body: BatchRequest,
+    request: Request,
+    operator: OperatorDep,
+    holder: HolderDep,
+    state: StateDep,
+) -> JSONResponse:
+    """Triage a batch of records."""
+    limits = state.settings.limits
+    request.state.record_count = len(body.records)
+    if len(body.records) > limits.max_batch_records:
+        raise ApiError(
+            "TOO_MANY_RECORDS",
+            f"a batch may hold at most {limits.max_batch_records} records, this one has "
+            f"{len(body.records)}; split it",
+        )
+    prepared = prepare_records(
+        [(record.id, record.text) for record in body.records], max_chars=limits.max_text_chars
+    )
+    predictions = (
+        await state.runner.run(holder.model.predict, list(prepared.texts)) if prepared.texts else []
+    )
+    entries = prepared.entries(predictions)
+    state.metrics.observe_entries(entries)
+    return JSONResponse({"results": entries})

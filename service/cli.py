@@ -1,0 +1,25 @@
+"""The ``triage`` command line. Each command lives in its own module; this file only wires them.
+
+Heavy imports (scikit-learn, FastAPI) happen inside the commands so ``triage --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from service import cmd_model, cmd_score, cmd_serve
+
+app = typer.Typer(
+    name="triage",
+    help="Offline triage of Chinese police call records and dispute reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.command("generate-corpus")(cmd_model.generate_corpus)
+app.command("train")(cmd_model.train)
+app.command("evaluate")(cmd_model.evaluate)
+app.command("predict")(cmd_score.predict)
+app.command("score")(cmd_score.score)
+app.command("serve")(cmd_serve.serve)

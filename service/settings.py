@@ -1,0 +1,356 @@
+"""Service settings: one validated object, read from the environment and an optional config file.
+
+Precedence, highest first: values passed to ``load_settings`` (command-line options), environment
+variables (``TRIAGE_`` prefix, ``__`` between nested names, e.g. ``TRIAGE_LIMITS__MAX_BODY_BYTES``),
+the config file (``--config`` or ``TRIAGE_CONFIG_FILE``; JSON or TOML, same nesting), defaults.
+
+Nothing is read at import time; ``load_settings`` builds and validates the object once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from models.review import ReviewPolicy
+from nlp.labels import DEFAULT_GRADE_COLOURS, RISK_GRADE_IDS
+from nlp.validate import DEFAULT_MAX_CHARS
+from service._config_file import read_config_file
+from service.errors import ServiceConfigError
+
+ENV_PREFIX: Final = "TRIAGE_"
+ENV_NESTED_DELIMITER: Final = "__"
+CONFIG_FILE_ENV: Final = "TRIAGE_CONFIG_FILE"
+MIN_KEY_CHARS: Final = 16
+_OPERATOR_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_POLICY_DEFAULTS: Final = ReviewPolicy()
+
+_file_values: ContextVar[dict[str, Any]] = ContextVar("_file_values", default={})  # noqa: B039
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Limits(_Section):
+    """Request limits; each one protects the service from one kind of overload."""
+
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body in bytes, counted as it arrives; larger bodies get 413.",
+    )
+    max_text_chars: int = Field(
+        default=DEFAULT_MAX_CHARS,
+        ge=1,
+        description="Longest record text in characters; longer texts get TEXT_TOO_LONG.",
+    )
+    max_batch_records: int = Field(
+        default=256,
+        ge=1,
+        le=100_000,
+        description="Most records in one POST /v1/triage/batch request; more get TOO_MANY_RECORDS.",
+    )
+    request_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds a request may wait for and spend in prediction before it gets 504.",
+    )
+    max_concurrent_predictions: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Predictions running at once in the worker thread pool (per worker process).",
+    )
+
+
+class ReviewSettings(_Section):
+    """Abstention thresholds (``models.review.ReviewPolicy``) applied to every prediction."""
+
+    min_type_confidence: float = Field(
+        default=_POLICY_DEFAULTS.min_type_confidence,
+        ge=0,
+        le=1,
+        description="Review when the top dispute-type probability is below this.",
+    )
+    min_type_margin: float = Field(
+        default=_POLICY_DEFAULTS.min_type_margin,
+        ge=0,
+        le=1,
+        description="Review when the top two dispute-type probabilities differ by less.",
+    )
+    min_grade_confidence: float = Field(
+        default=_POLICY_DEFAULTS.min_grade_confidence,
+        ge=0,
+        le=1,
+        description="Review when the top risk-grade probability is below this.",
+    )
+    min_grade_margin: float = Field(
+        default=_POLICY_DEFAULTS.min_grade_margin,
+        ge=0,
+        le=1,
+        description="Review when the top two risk-grade probabilities differ by less.",
+    )
+    escalation_band: float = Field(
+        default=_POLICY_DEFAULTS.escalation_band,
+        ge=0,
+        le=1,
+        description="Review when the escalation probability is this close to its threshold.",
+    )
+
+    def to_policy(self) -> ReviewPolicy:
+        """The thresholds as the ``ReviewPolicy`` a model's ``configured()`` takes."""
+        return ReviewPolicy(**self.model_dump())
+
+
+class AuthSettings(_Section):
+    """API-key authentication of the /v1 endpoints."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Require an API key on /v1 endpoints; start-up fails when it is on and no "
+        "key is set.",
+    )
+    api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Operator id -> API key (at least 16 characters, all distinct). "
+        'As an environment variable: JSON, e.g. {"desk-1": "..."}.',
+    )
+    protect_metrics: bool = Field(
+        default=False, description="Require an API key on GET /metrics as well."
+    )
+
+    @model_validator(mode="after")
+    def _check_keys(self) -> Self:
+        seen: set[str] = set()
+        for operator, key in self.api_keys.items():
+            if not _OPERATOR_ID.match(operator):
+                raise ValueError(
+                    "operator ids must be 1-64 characters of letters, digits, '.', '_' or '-'"
+                )
+            secret = key.get_secret_value()
+            if len(secret) < MIN_KEY_CHARS:
+                raise ValueError(
+                    f"the API key of operator {operator} is shorter than {MIN_KEY_CHARS} "
+                    "characters; generate a long random key (e.g. `openssl rand -hex 24`)"
+                )
+            if secret in seen:
+                raise ValueError("two operators share one API key; give each its own key")
+            seen.add(secret)
+        return self
+
+
+class AdminSettings(_Section):
+    """The model-reload endpoint and signal."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Serve POST /v1/admin/reload (404 when off); needs admin.api_key.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="Key for the admin endpoint (at least 16 characters, unlike every API key).",
+    )
+    reload_root: Path | None = Field(
+        default=None,
+        description="A reload may name a model_dir inside this directory; without it only the "
+        "configured model directory may be reloaded.",
+    )
+    reload_on_sighup: bool = Field(
+        default=True,
+        description="Reload the current model directory when the process receives SIGHUP.",
+    )
+
+
+class ServerSettings(_Section):
+    """Where and how ``triage serve`` listens."""
+
+    host: str = Field(default="127.0.0.1", description="Interface to listen on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="TCP port to listen on.")
+    workers: int = Field(
+        default=1, ge=1, le=64, description="Worker processes; each loads the model bundle itself."
+    )
+    docs_ui: bool = Field(
+        default=False,
+        description="Serve Swagger UI at /docs and ReDoc at /redoc. Their pages load scripts "
+        "from a CDN, so they only render where the browser has internet; /openapi.json is "
+        "always served.",
+    )
+
+
+class Settings(BaseSettings):
+    """Everything the service, ``triage predict`` and ``triage score`` can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
+        extra="forbid",
+        frozen=True,
+    )
+
+    model_dir: Path | None = Field(
+        default=None,
+        description="Model bundle directory; unset means the built-in default model "
+        "(artifacts/default-model, built on first use by the commands).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level of the service's loggers."
+    )
+    grade_colours: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_GRADE_COLOURS),
+        description="Colour shown per risk grade id (general, complex, difficult). "
+        'As an environment variable: JSON, e.g. {"general": "绿", "complex": "黄", '
+        '"difficult": "红"}.',
+    )
+    limits: Limits = Field(default_factory=lambda: Limits(), description="Request limits.")
+    review: ReviewSettings = Field(
+        default_factory=lambda: ReviewSettings(), description="Abstention thresholds."
+    )
+    auth: AuthSettings = Field(default_factory=lambda: AuthSettings(), description="API keys.")
+    admin: AdminSettings = Field(
+        default_factory=lambda: AdminSettings(), description="Model reload."
+    )
+    server: ServerSettings = Field(
+        default_factory=lambda: ServerSettings(), description="Listening."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if set(self.grade_colours) != set(RISK_GRADE_IDS) or not all(
+            colour.strip() for colour in self.grade_colours.values()
+        ):
+            raise ValueError(
+                f"grade_colours needs exactly the grades {', '.join(RISK_GRADE_IDS)}, "
+                "each with a non-empty colour"
+            )
+        if self.admin.enabled:
+            admin_key = self.admin.api_key.get_secret_value() if self.admin.api_key else ""
+            if len(admin_key) < MIN_KEY_CHARS:
+                raise ValueError(
+                    f"admin.enabled needs admin.api_key of at least {MIN_KEY_CHARS} characters"
+                )
+            if any(admin_key == k.get_secret_value() for k in self.auth.api_keys.values()):
+                raise ValueError("admin.api_key must differ from every operator's API key")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Command-line values, then the environment, then the config file; no .env files."""
+        return init_settings, env_settings, _ConfigFileSource(settings_cls)
+
+    def model_directory(self) -> Path | None:
+        """``model_dir`` made absolute, or ``None`` for the built-in default."""
+        return self.model_dir.expanduser().resolve() if self.model_dir else None
+
+
+class _ConfigFileSource(PydanticBaseSettingsSource):
+    """The values of the config file chosen in ``load_settings`` (lowest precedence)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _file_values.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_file_values.get())
+
+
+def load_settings(
+    config_file: Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Build and validate the settings once.
+
+    Args:
+        config_file: a JSON or TOML file; ``None`` uses ``$TRIAGE_CONFIG_FILE`` when set.
+        overrides: values that win over everything (command-line options), nested like the
+            settings, e.g. ``{"server": {"port": 9000}}``.
+
+    Returns:
+        The frozen settings.
+
+    Raises:
+        ServiceConfigError: codes ``CONFIG_FILE_NOT_FOUND``, ``CONFIG_FILE_INVALID`` or
+            ``SETTINGS_INVALID``; the message names each bad setting and never shows a value.
+    """
+    path = config_file or (
+        Path(os.environ[CONFIG_FILE_ENV]) if os.environ.get(CONFIG_FILE_ENV) else None
+    )
+    values = read_config_file(path) if path else {}
+    token = _file_values.set(values)
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as error:
+        raise ServiceConfigError(_describe(error), code="SETTINGS_INVALID") from None
+    finally:
+        _file_values.reset(token)
+
+
+def check_servable(settings: Settings) -> None:
+    """Refuse to serve with authentication on and no key to check against.
+
+    Raises:
+        ServiceConfigError: code ``AUTH_NO_KEYS``.
+    """
+    if settings.auth.enabled and not settings.auth.api_keys:
+        raise ServiceConfigError(
+            "authentication is on but no API key is configured; set TRIAGE_AUTH__API_KEYS "
+            '(JSON, e.g. {"desk-1": "<at least 16 random characters>"}) or auth.api_keys in '
+            "the config file, or turn auth off with TRIAGE_AUTH__ENABLED=false on a closed network",
+            code="AUTH_NO_KEYS",
+        )
+
+
+def _describe(error: ValidationError) -> str:
+    """Name each invalid setting and why, without its value (it may be a secret)."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "settings"
+        problems.append(f"{where}: {item['msg']}")
+    return (
+        "invalid settings: "
+        + "; ".join(problems)
+        + f" (environment variables use the {ENV_PREFIX} prefix and '{ENV_NESTED_DELIMITER}' "
+        "between names; see docs/service.md)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SettingDoc:
+    """One setting as documented: dotted name, environment variable, default and help text."""
+
+    name: str
+    env: str
+    default: str
+    description: str
+
+
+def describe_settings() -> list[SettingDoc]:
+    """Every leaf setting with its environment variable, default and help text (for the docs)."""
+    return list(_walk(Settings, ""))
+
+
+def _walk(model: type[BaseModel], prefix: str) -> Iterator[SettingDoc]:
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        dotted = f"{prefix}{name}"
+        if isinstance(annotation, type) and issubclass(annotation, _Section):
+            yield from _walk(annotation, f"{dotted}.")
+            continue
+        default = field.get_default(call_default_factory=True)
+        env = ENV_PREFIX + dotted.replace(".", ENV_NESTED_DELIMITER).upper()
+        yield SettingDoc(dotted, env, repr(default), field.description or "")
