@@ -218,6 +218,8 @@ def _compile(spec: _LexiconSpec, kind_ids: list[str], sha256: str, path: Path) -
     marker_sources: list[tuple[str, Tense]] = [
         (source, tense) for tense, sources in marker_groups for source in sources
     ]
+    for source, _ in marker_sources:
+        _check_plain(source, f"{path}: tense.markers")
     marker_sources.sort(key=lambda item: -len(item[0]))
     markers = _regex(
         _with_first_chars(
@@ -274,10 +276,19 @@ def _expand(source: str, fragments: dict[str, str], *, capture: bool, where: str
 
 def _alternation(sources: list[str], where: str) -> re.Pattern[str]:
     """Longest source first, so that 没有 wins over 没 where both match."""
+    for source in sources:
+        _check_plain(source, where)
     ordered = sorted(sources, key=len, reverse=True)
-    source = "|".join(f"(?:{s})" for s in ordered)
-    _regex(source, where)
-    return _regex(_with_first_chars(source), where)
+    return _regex(_with_first_chars("|".join(f"(?:{s})" for s in ordered)), where)
+
+
+def _check_plain(source: str, where: str) -> None:
+    """A negator or marker must compile, capture nothing and never match the empty string."""
+    compiled = _regex(source, where)
+    if compiled.groups:
+        raise _error(f"{where}: {source!r} has a capturing group; write (?:...) instead")
+    if compiled.fullmatch("") is not None:
+        raise _error(f"{where}: {source!r} matches the empty string; make it require text")
 
 
 def _regex(source: str, where: str) -> re.Pattern[str]:

@@ -47,11 +47,16 @@ _ASCII_NUMBER: Final = r"[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
 _CN_DIGIT: Final = "零〇一二两三四五六七八九"
 _UNITS: Final = "十百千万亿"
 
+_NUMERAL_CHARS: Final = _CN_DIGIT + _UNITS + "几"
+_MAX_NUMBER_CHARS: Final = 20
+
+# Each branch may only start where no number of its own script runs on from the left, so a long
+# run of digits is read once from its start, not once per position (which is quadratic).
 NUMBER_PATTERN: Final = (
-    r"(?<![0-9.,A-Za-z])"
-    r"(?:" + _ASCII_NUMBER + r"|[" + _CN_DIGIT + r"十]"
-    r"|上(?=[百千万])|好几|几|数(?=[十百千万次名人户]))"
-    r"(?:[0-9" + _CN_DIGIT + _UNITS + r"几]|[多余](?=[" + _UNITS + r"]))*"
+    r"(?:(?<![0-9.,A-Za-z])" + _ASCII_NUMBER + r"|(?<![" + _NUMERAL_CHARS + r"])"
+    r"(?:[" + _CN_DIGIT + r"十]|上(?=[百千万])|好几|几|数(?=[十百千万次名人户])))"
+    r"(?:[0-9" + _NUMERAL_CHARS + r"]|[多余](?=[" + _UNITS + r"]))"
+    r"{0," + str(_MAX_NUMBER_CHARS) + r"}"
     r"(?:[多余]|来(?=[个名位人户块元]))?"
 )
 """Regex source (no groups) for one written number; ``parse_number`` reads what it matches."""

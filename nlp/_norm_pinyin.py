@@ -56,6 +56,8 @@ def syllables() -> dict[str, bool]:
 @lru_cache(maxsize=4096)
 def is_pinyin(body: str) -> bool:
     """Whether ``body`` (a bracket's content) is one pinyin syllable, toned or not."""
+    if not body:
+        return False
     digit = body[-1] in "12345"
     letters = unicodedata.normalize("NFD", body[:-1] if digit else body)
     tones = sum(1 for char in letters if char in _TONE_MARKS)

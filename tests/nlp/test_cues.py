@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -766,6 +767,9 @@ def _write_lexicon(tmp_path: Path, change: dict[str, object]) -> Path:
         {"kinds.rage.suppressed_by": ["no_such_kind"]},
         {"format_version": 2},
         {"negation.negators": ["没("]},
+        {"negation.negators": ["(没)"]},
+        {"tense.markers.past": ["(已经)"]},
+        {"tense.markers.ongoing": ["正?"]},
     ],
 )
 def test_load_lexicon_rejects_broken_files(tmp_path: Path, change: dict[str, object]) -> None:
@@ -831,3 +835,12 @@ def test_first_chars_cover_every_match_of_every_entry(source: str, text: str) ->
     for match in re.finditer(source, text):
         if match.end() > match.start():
             assert text[match.start()] in chars
+
+
+@pytest.mark.parametrize("char", ["一", "1", "十"])
+def test_extract_cues_reads_long_numeral_runs_in_linear_time(char: str) -> None:
+    # Before numbers were anchored to the start of their run this took minutes (quadratic).
+    text = char * 8000 + "元"
+    started = time.perf_counter()
+    extract_cues(text)
+    assert time.perf_counter() - started < 3.0
