@@ -50,7 +50,7 @@ def build_triage(
     evidence: list[Evidence],
     model_version: str,
 ) -> Triage:
-    """One result from calibrated probabilities (ordered as ``DISPUTE_TYPE_IDS`` / ``RISK_GRADE_IDS``)."""
+    """One result from calibrated probabilities, ordered as the label id tuples."""
     type_list = [float(s) for s in type_scores]
     grade_list = [float(s) for s in grade_scores]
     dispute_type = DISPUTE_TYPE_IDS[max(range(len(type_list)), key=type_list.__getitem__)]

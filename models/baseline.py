@@ -93,17 +93,19 @@ class KeywordTriggerModel:
             grade_colours=grade_colours or self.grade_colours,
         )
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path) -> Manifest:
+        """Write the rules as a bundle (no arrays)."""
         manifest = Manifest(
             architecture=ARCHITECTURE,
             version=ARCHITECTURE,
             config={"grade_colours": self.grade_colours},
             labels={"dispute_type": list(DISPUTE_TYPE_IDS), "risk_grade": list(RISK_GRADE_IDS)},
         )
-        write_bundle(directory, manifest, {}, {RULES_FILE: self.rules})
+        return write_bundle(directory, manifest, {}, {RULES_FILE: self.rules})
 
     @classmethod
     def load(cls, directory: Path) -> Self:
+        """Read rules saved by ``save`` (hashes verified first)."""
         manifest = read_manifest(directory)
         rules = read_json_file(directory, manifest, RULES_FILE)
         return cls(rules, grade_colours=manifest.config.get("grade_colours"))

@@ -87,7 +87,9 @@ def write_bundle(
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        save_file({name: np.ascontiguousarray(a) for name, a in arrays.items()}, staging / ARRAYS_NAME)
+        save_file(
+            {name: np.ascontiguousarray(a) for name, a in arrays.items()}, staging / ARRAYS_NAME
+        )
         for name, document in (json_files or {}).items():
             _check_file_name(name)
             (staging / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -1,20 +1,22 @@
 """Sparse n-gram features with positions, plus the dense risk-cue features.
 
-Three families, each keyed so they never collide: word n-grams over the segmenter's tokens, character
-n-grams over the masked text, and the cue features from ``nlp.cues``. Terms map to columns either
-through a learned vocabulary (``"vocabulary"``) or a stable hash (``"hashing"``, crc32). Values are
-sublinear tf × idf, l2-normalised over the n-gram part; cue features are appended unscaled.
+Two n-gram families, word n-grams over the segmenter's tokens and character n-grams over the masked
+text, map to columns either through learned vocabularies (``"vocabulary"``) or a stable hash
+(``"hashing"``, crc32 seeded per family). Values are sublinear tf × idf, l2-normalised over the
+n-gram part; the cue features from ``nlp.cues`` are appended unscaled.
 
-Every n-gram occurrence remembers its span in the masked text, so a column's contribution to a
-decision can be shown as highlighted phrases.
+Character n-grams (n <= 3) are packed exactly into one int64 per occurrence (21 bits per code point)
+and looked up for the whole batch at once with ``searchsorted``; word n-grams are dict lookups.
+Counting, weighting and normalising run in numpy/scipy over the whole batch. Each n-gram
+occurrence can also report its span in the masked text, so a column's contribution to a decision
+can be shown as highlighted phrases.
 """
 
 from __future__ import annotations
 
-import math
 import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +26,65 @@ from nlp.cues import CUE_FEATURE_NAMES, cue_features
 from nlp.errors import UnknownComponentError
 from nlp.pipeline import Analysis
 
-_WORD, _CHAR = "w", "c"
+WORD_PREFIX, CHAR_PREFIX = "w", "c"
+"""Prefixes of the two families in a stored vocabulary list."""
+
 _SKIP_TOKENS = frozenset(" \t\n，。！？、；：,.!?;:“”\"'‘’（）()【】[]…-—")
+_HASH_SEEDS = {WORD_PREFIX: 0x5EED, CHAR_PREFIX: 0xC4A2}
+
+Lookup = Callable[[str, int], int]
+
+_CODE_BITS = 21
+MAX_CHAR_NGRAM = 3
+"""Longest character n-gram: three 21-bit code points fill 63 bits of an int64."""
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def pack_chars(term: str) -> int:
+    """The int64 key of a character n-gram (exact, no collisions)."""
+    key = 0
+    for char in term:
+        key = (key << _CODE_BITS) | ord(char)
+    return key
+
+
+def unpack_chars(key: int, n: int) -> str:
+    """Inverse of ``pack_chars`` for an n-gram of length ``n``."""
+    mask = (1 << _CODE_BITS) - 1
+    return "".join(chr((key >> (_CODE_BITS * (n - 1 - i))) & mask) for i in range(n))
+
+
+@dataclass(frozen=True)
+class _CharGrams:
+    """Character n-gram occurrences of a batch, one array entry per occurrence."""
+
+    size: int
+    keys: np.ndarray
+    rows: np.ndarray
+    starts: np.ndarray
+
+
+def _char_grams(texts: Sequence[str], low: int, high: int) -> list[_CharGrams]:
+    """All character n-grams of the texts, per n, as packed keys with row and start."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
+    row_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    first = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    start_in_row = np.arange(len(codes), dtype=np.int64) - first[row_of]
+    grams = []
+    for n in range(low, high + 1):
+        count = len(codes) - n + 1
+        if count <= 0:
+            continue
+        keys = codes[:count].copy()
+        for k in range(1, n):
+            keys = (keys << _CODE_BITS) | codes[k : k + count]
+        inside = start_in_row[:count] + n <= lengths[row_of[:count]]
+        grams.append(
+            _CharGrams(n, keys[inside], row_of[:count][inside], start_in_row[:count][inside])
+        )
+    return grams
 
 
 @dataclass(frozen=True)
@@ -40,35 +99,52 @@ class FeatureConfig:
     hash_bits: int = 20
 
     def __post_init__(self) -> None:
+        if not 1 <= self.char_ngrams[0] <= self.char_ngrams[1] <= MAX_CHAR_NGRAM:
+            raise ValueError(f"char_ngrams must lie within 1..{MAX_CHAR_NGRAM}")
         if self.mode not in ("vocabulary", "hashing"):
             raise UnknownComponentError(
                 f"feature mode {self.mode!r} is unknown; use 'vocabulary' or 'hashing'"
             )
 
 
-def iter_terms(analysis: Analysis, config: FeatureConfig) -> Iterator[tuple[str, int, int]]:
-    """Yield ``(term_key, start, end)`` for every n-gram occurrence, spans in the masked text."""
-    tokens, starts = analysis.tokens, analysis.token_starts
-    keep = [i for i, token in enumerate(tokens) if token not in _SKIP_TOKENS and not token.isspace()]
-    low, high = config.word_ngrams
+def _word_keys(tokens: Sequence[str], low: int, high: int) -> list[str]:
+    """Word n-gram keys; n-grams never cross punctuation or spaces (normalised text has no tabs)."""
+    usable = [token not in _SKIP_TOKENS for token in tokens]
+    keys: list[str] = []
+    if low <= 1 <= high:
+        keys.extend([t for t, ok in zip(tokens, usable, strict=True) if ok])
+    if low <= 2 <= high:
+        keys.extend(
+            [
+                a + "|" + b
+                for a, b, ok_a, ok_b in zip(tokens, tokens[1:], usable, usable[1:], strict=False)
+                if ok_a and ok_b
+            ]
+        )
+    for n in range(max(low, 3), high + 1):
+        keys.extend(
+            "|".join(tokens[i : i + n])
+            for i in range(len(tokens) - n + 1)
+            if all(usable[i : i + n])
+        )
+    return keys
+
+
+def _word_grams(
+    tokens: Sequence[str], starts: Sequence[int], low: int, high: int
+) -> tuple[list[str], list[int], list[int]]:
+    """Word n-gram keys with their spans, in the order ``_word_keys`` gives them."""
+    usable = [token not in _SKIP_TOKENS for token in tokens]
+    keys: list[str] = []
+    begins: list[int] = []
+    ends: list[int] = []
     for n in range(low, high + 1):
-        for k in range(len(keep) - n + 1):
-            first, last = keep[k], keep[k + n - 1]
-            if last - first != n - 1:
-                continue
-            yield (
-                _WORD + "|".join(tokens[first : last + 1]),
-                starts[first],
-                starts[last] + len(tokens[last]),
-            )
-    text = analysis.masked
-    low, high = config.char_ngrams
-    for n in range(low, high + 1):
-        for i in range(len(text) - n + 1):
-            gram = text[i : i + n]
-            if gram.isspace():
-                continue
-            yield _CHAR + gram, i, i + n
+        for i in range(len(tokens) - n + 1):
+            if all(usable[i : i + n]):
+                keys.append("|".join(tokens[i : i + n]))
+                begins.append(starts[i])
+                ends.append(starts[i + n - 1] + len(tokens[i + n - 1]))
+    return keys, begins, ends
 
 
 class NgramFeaturizer:
@@ -81,42 +157,100 @@ class NgramFeaturizer:
     def n_ngram_features(self) -> int:
         if self.config.mode == "hashing":
             return 1 << self.config.hash_bits
-        return len(self.vocabulary_)
+        return len(self.word_vocabulary_) + sum(len(k) for k, _ in self.char_vocabulary_.values())
 
     @property
     def n_features(self) -> int:
         return self.n_ngram_features + len(CUE_FEATURE_NAMES)
 
+    # -- fitting ----------------------------------------------------------------------------
     def fit(self, analyses: Sequence[Analysis]) -> NgramFeaturizer:
-        """Learn the vocabulary (vocabulary mode) and the idf of every column."""
-        document_frequency: Counter[str] = Counter()
+        """Learn the vocabularies (vocabulary mode) and the idf of every column."""
+        word_df: Counter[str] = Counter()
         for analysis in analyses:
-            document_frequency.update({key for key, _, _ in iter_terms(analysis, self.config)})
+            word_df.update(set(_word_keys(analysis.tokens, *self.config.word_ngrams)))
+        char_df: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for grams in _char_grams([a.masked for a in analyses], *self.config.char_ngrams):
+            pairs = np.unique(np.stack([grams.rows, grams.keys], axis=1), axis=0)
+            keys, counts = np.unique(pairs[:, 1], return_counts=True)
+            char_df.append((grams.size, keys, counts))
+        n_docs = len(analyses)
         if self.config.mode == "vocabulary":
-            kept = [
-                (term, df) for term, df in document_frequency.items() if df >= self.config.min_df
+            candidates = [
+                (WORD_PREFIX + term, df) for term, df in word_df.items() if df >= self.config.min_df
             ]
-            kept.sort(key=lambda item: (-item[1], item[0]))
-            self.vocabulary_ = {term: i for i, (term, _) in enumerate(kept[: self.config.max_features])}
-            df_array = np.array([df for _, df in kept[: self.config.max_features]], dtype=np.float64)
+            for size, keys, counts in char_df:
+                frequent = counts >= self.config.min_df
+                candidates.extend(
+                    (CHAR_PREFIX + unpack_chars(int(key), size), int(df))
+                    for key, df in zip(keys[frequent], counts[frequent], strict=True)
+                )
+            candidates.sort(key=lambda item: (-item[1], item[0]))
+            chosen = candidates[: self.config.max_features]
+            self._set_vocabulary([term for term, _ in chosen])
+            df_by_term = dict(chosen)
+            df_array = np.array([df_by_term[t] for t in self.vocabulary_terms()], dtype=np.float64)
         else:
-            self.vocabulary_ = {}
+            self._set_vocabulary([])
             df_array = np.zeros(self.n_ngram_features, dtype=np.float64)
-            for term, df in document_frequency.items():
-                df_array[self._hash(term)] += df
-        n_docs = max(len(analyses), 1)
+            for term, df in word_df.items():
+                df_array[self._hash_word(term)] += df
+            for size, keys, counts in char_df:
+                np.add.at(df_array, self._hash_chars(keys, size), counts)
         self.idf_ = (np.log((1 + n_docs) / (1 + df_array)) + 1.0).astype(np.float32)
         return self
 
-    def _hash(self, term: str) -> int:
-        return zlib.crc32(term.encode("utf-8")) & ((1 << self.config.hash_bits) - 1)
+    def _set_vocabulary(self, terms: Sequence[str]) -> None:
+        """Columns: word terms first, then character terms, each in the given order."""
+        words = [t[1:] for t in terms if t.startswith(WORD_PREFIX)]
+        chars = [t[1:] for t in terms if t.startswith(CHAR_PREFIX)]
+        self.word_vocabulary_ = {term: i for i, term in enumerate(words)}
+        by_size: dict[int, tuple[list[int], list[int]]] = {}
+        for column, term in enumerate(chars, start=len(words)):
+            keys, columns = by_size.setdefault(len(term), ([], []))
+            keys.append(pack_chars(term))
+            columns.append(column)
+        self.char_vocabulary_: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for size, (keys, columns) in sorted(by_size.items()):
+            key_array = np.asarray(keys, dtype=np.int64)
+            order = np.argsort(key_array, kind="stable")
+            self.char_vocabulary_[size] = (
+                key_array[order],
+                np.asarray(columns, dtype=np.int64)[order],
+            )
 
-    def column(self, term: str) -> int | None:
-        """The column of a term key, or None when the vocabulary does not know it."""
+    def vocabulary_terms(self) -> list[str]:
+        """Prefixed terms in column order (what a bundle stores)."""
+        terms = [
+            WORD_PREFIX + w
+            for w in sorted(self.word_vocabulary_, key=self.word_vocabulary_.__getitem__)
+        ]
+        chars: list[tuple[int, str]] = []
+        for size, (keys, columns) in self.char_vocabulary_.items():
+            chars.extend(
+                (int(c), unpack_chars(int(k), size)) for k, c in zip(keys, columns, strict=True)
+            )
+        return terms + [CHAR_PREFIX + term for _, term in sorted(chars)]
+
+    def _hash_word(self, key: str) -> int:
+        mask = (1 << self.config.hash_bits) - 1
+        return zlib.crc32(key.encode("utf-8"), _HASH_SEEDS[WORD_PREFIX]) & mask
+
+    def _hash_chars(self, keys: np.ndarray, size: int) -> np.ndarray:
+        mixed = (keys.astype(np.uint64) + np.uint64(size)) * _GOLDEN
+        return (mixed >> np.uint64(64 - self.config.hash_bits)).astype(np.int64)
+
+    def _char_columns(self, grams: _CharGrams) -> np.ndarray:
+        """Column of every occurrence, -1 where the vocabulary does not know it."""
         if self.config.mode == "hashing":
-            return self._hash(term)
-        return self.vocabulary_.get(term)
+            return self._hash_chars(grams.keys, grams.size)
+        if grams.size not in self.char_vocabulary_:
+            return np.full(len(grams.keys), -1, dtype=np.int64)
+        known_keys, known_columns = self.char_vocabulary_[grams.size]
+        position = np.minimum(np.searchsorted(known_keys, grams.keys), len(known_keys) - 1)
+        return np.where(known_keys[position] == grams.keys, known_columns[position], -1)
 
+    # -- transforming -----------------------------------------------------------------------
     def transform(self, analyses: Sequence[Analysis]) -> sp.csr_matrix:
         """Feature matrix of shape ``(len(analyses), n_features)``, float32, sorted indices."""
         return self.transform_with_spans(analyses, keep_spans=False)[0]
@@ -128,37 +262,74 @@ class NgramFeaturizer:
 
         The spans are the known n-gram occurrences in the masked text, for evidence.
         """
-        spans: list[np.ndarray] = []
-        indptr = [0]
-        indices: list[int] = []
-        values: list[float] = []
-        cue_rows = np.zeros((len(analyses), len(CUE_FEATURE_NAMES)), dtype=np.float32)
-        lookup = self.column
-        for row, analysis in enumerate(analyses):
-            counts: Counter[int] = Counter()
-            occurrences: list[tuple[int, int, int]] = []
-            for term, start, end in iter_terms(analysis, self.config):
-                col = lookup(term)
-                if col is not None:
-                    counts[col] += 1
-                    if keep_spans:
-                        occurrences.append((col, start, end))
-            if keep_spans:
-                spans.append(np.asarray(occurrences, dtype=np.int64).reshape(-1, 3))
-            weights = {col: (1.0 + math.log(c)) * float(self.idf_[col]) for col, c in counts.items()}
-            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-            indices.extend(weights)
-            values.extend(w / norm for w in weights.values())
-            indptr.append(len(indices))
-            features = cue_features(analysis.cues)
-            cue_rows[row] = [features.get(name, 0.0) for name in CUE_FEATURE_NAMES]
-        ngrams = sp.csr_matrix(
-            (np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int64), indptr),
-            shape=(len(analyses), self.n_ngram_features),
+        word_get: Lookup = (
+            (lambda key, _default: self._hash_word(key))
+            if self.config.mode == "hashing"
+            else self.word_vocabulary_.get
         )
-        matrix = sp.hstack([ngrams, sp.csr_matrix(cue_rows)], format="csr", dtype=np.float32)
+        word_columns: list[int] = []
+        word_rows: list[int] = []
+        word_begins: list[int] = []
+        word_ends: list[int] = []
+        cue_rows = np.zeros((len(analyses), len(CUE_FEATURE_NAMES)), dtype=np.float32)
+        for row, analysis in enumerate(analyses):
+            if keep_spans:
+                keys, begins, ends = _word_grams(
+                    analysis.tokens, analysis.token_starts, *self.config.word_ngrams
+                )
+                word_begins.extend(begins)
+                word_ends.extend(ends)
+            else:
+                keys = _word_keys(analysis.tokens, *self.config.word_ngrams)
+            word_columns.extend([word_get(key, -1) for key in keys])
+            word_rows.extend([row] * len(keys))
+            features = cue_features(analysis.cues)
+            cue_rows[row] = [features[name] for name in CUE_FEATURE_NAMES]
+
+        columns = [np.asarray(word_columns, dtype=np.int64)]
+        rows = [np.asarray(word_rows, dtype=np.int64)]
+        begins_all = [np.asarray(word_begins, dtype=np.int64)]
+        ends_all = [np.asarray(word_ends, dtype=np.int64)]
+        for grams in _char_grams([a.masked for a in analyses], *self.config.char_ngrams):
+            columns.append(self._char_columns(grams))
+            rows.append(grams.rows)
+            begins_all.append(grams.starts)
+            ends_all.append(grams.starts + grams.size)
+        column = np.concatenate(columns)
+        row_ids = np.concatenate(rows)
+        known = column >= 0
+        counts = sp.coo_matrix(
+            (np.ones(int(known.sum()), dtype=np.float32), (row_ids[known], column[known])),
+            shape=(len(analyses), self.n_ngram_features),
+        ).tocsr()
+        counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        weighted = sp.diags((1.0 / norms).astype(np.float32)) @ counts
+        matrix = sp.hstack([weighted, sp.csr_matrix(cue_rows)], format="csr", dtype=np.float32)
         matrix.sort_indices()
-        return matrix, spans
+        return matrix, (
+            _spans_by_row(row_ids[known], column[known], begins_all, ends_all, known, len(analyses))
+            if keep_spans
+            else []
+        )
+
+
+def _spans_by_row(
+    rows: np.ndarray,
+    columns: np.ndarray,
+    begins: list[np.ndarray],
+    ends: list[np.ndarray],
+    known: np.ndarray,
+    n_rows: int,
+) -> list[np.ndarray]:
+    occurrences = np.stack(
+        [columns, np.concatenate(begins)[known], np.concatenate(ends)[known]], axis=1
+    )
+    order = np.argsort(rows, kind="stable")
+    boundaries = np.searchsorted(rows[order], np.arange(n_rows + 1))
+    ordered = occurrences[order]
+    return [ordered[boundaries[i] : boundaries[i + 1]] for i in range(n_rows)]
 
 
 def featurizer_from_state(
@@ -166,7 +337,7 @@ def featurizer_from_state(
 ) -> NgramFeaturizer:
     """Rebuild a fitted featuriser from what a bundle stores."""
     featurizer = NgramFeaturizer(feature_config_from_json(config))
-    featurizer.vocabulary_ = {term: i for i, term in enumerate(vocabulary)}
+    featurizer._set_vocabulary(vocabulary)
     featurizer.idf_ = idf.astype(np.float32)
     return featurizer
 

@@ -19,8 +19,14 @@ from typing import IO, Any
 from nlp.errors import InputFileError
 
 FORMATS = ("jsonl", "csv", "parquet")
-_EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
-               ".parquet": "parquet", ".pq": "parquet"}
+_EXTENSIONS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 Row = dict[str, Any]
 
@@ -76,8 +82,8 @@ def _iter_jsonl(path: Path) -> Iterator[tuple[int, Row]]:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
                 raise InputFileError(
-                    f"{path} line {number} is not valid JSON ({error.msg} at column {error.colno}); "
-                    "fix or remove that line",
+                    f"{path} line {number} is not valid JSON ({error.msg} at column "
+                    f"{error.colno}); fix or remove that line",
                     code="MALFORMED_LINE",
                 ) from None
             if not isinstance(row, dict):
@@ -175,12 +181,16 @@ class AtomicWriter:
     def _write_csv(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if self._csv is None:
             columns = self.columns or list(rows[0])
-            self._csv = csv.DictWriter(self._text_handle(), fieldnames=columns, extrasaction="ignore")
+            self._csv = csv.DictWriter(
+                self._text_handle(), fieldnames=columns, extrasaction="ignore"
+            )
             self._csv.writeheader()
         for row in rows:
             self._csv.writerow(
-                {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-                 for k, v in row.items()}
+                {
+                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                    for k, v in row.items()
+                }
             )
 
     def _write_parquet(self, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -188,8 +198,10 @@ class AtomicWriter:
         import pyarrow.parquet as pq
 
         flat = [
-            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
-             for k, v in row.items()}
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for k, v in row.items()
+            }
             for row in rows
         ]
         table = pa.Table.from_pylist(flat)

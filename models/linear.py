@@ -1,8 +1,13 @@
 """The default model: n-gram + cue features and three calibrated linear heads.
 
-Heads: dispute type (5-way softmax), risk grade (3-way softmax), escalation (logistic). Each head's
-logits are temperature-scaled on a held-out calibration share of the training data; the escalation
-threshold is chosen there too (best F2: missing a violent case costs more than a false alarm).
+Heads: dispute type (5-way softmax), risk grade (3-way softmax), escalation (logistic). On a
+calibration set each head's logits get a temperature and the escalation threshold is chosen (best
+F2: missing a violent case costs more than a false alarm; ties go to the threshold nearest 0.5).
+
+The calibration set should look like real input. Synthetic training text is nearly separable, so a
+share held out from it teaches the temperatures to be overconfident; pass hand-written data (the
+gold dev split) as ``calibration`` when you have it. Without it, a share of the training data is
+held out and the heads are fitted on the rest.
 """
 
 from __future__ import annotations
@@ -70,6 +75,16 @@ class LinearConfig:
 
 
 @dataclass(frozen=True)
+class CalibrationData:
+    """Labelled texts used only to fit temperatures and the escalation threshold."""
+
+    texts: Sequence[str]
+    dispute_types: Sequence[str]
+    risk_grades: Sequence[str]
+    escalations: Sequence[bool]
+
+
+@dataclass(frozen=True)
 class _Head:
     coef: np.ndarray  # (k, n_features); a binary head has k == 1
     intercept: np.ndarray  # (k,)
@@ -107,6 +122,7 @@ class LinearTriageModel:
         escalations: Sequence[bool],
         *,
         sample_weight: Sequence[float] | None = None,
+        calibration: CalibrationData | None = None,
         progress: Progress | None = None,
     ) -> Self:
         """Train all three heads.
@@ -116,6 +132,8 @@ class LinearTriageModel:
             dispute_types, risk_grades: stable label ids, one per text.
             escalations: escalation flags, one per text.
             sample_weight: optional per-record weight (e.g. staff corrections count more).
+            calibration: data for temperatures and the escalation threshold; when omitted,
+                ``config.calibration_fraction`` of the training data is held out for it.
             progress: optional callback for progress bars.
 
         Returns:
@@ -135,9 +153,28 @@ class LinearTriageModel:
         self.featurizer_ = NgramFeaturizer(self.config.features).fit(analyses)
         features = self.featurizer_.transform(analyses)
 
-        order = np.random.default_rng(self.config.seed).permutation(n)
-        n_calibration = max(int(n * self.config.calibration_fraction), 1)
-        calibration, fitting = order[:n_calibration], order[n_calibration:]
+        if calibration is None:
+            order = np.random.default_rng(self.config.seed).permutation(n)
+            n_held_out = max(int(n * self.config.calibration_fraction), 1)
+            fitting = order[n_held_out:]
+            calibration_features = features[order[:n_held_out]]
+            calibration_targets = {
+                "dispute_type": y_type[order[:n_held_out]],
+                "risk_grade": y_grade[order[:n_held_out]],
+                "escalation": y_esc[order[:n_held_out]],
+            }
+        else:
+            fitting = np.arange(n)
+            calibration_features = self.featurizer_.transform(
+                analyse(calibration.texts, self.config.segmenter)
+            )
+            calibration_targets = {
+                "dispute_type": _indices(calibration.dispute_types, DISPUTE_TYPE_IDS),
+                "risk_grade": _indices(calibration.risk_grades, RISK_GRADE_IDS),
+                "escalation": np.asarray(
+                    [bool(e) for e in calibration.escalations], dtype=np.int64
+                ),
+            }
 
         targets = {"dispute_type": y_type, "risk_grade": y_grade, "escalation": y_esc}
         strengths = {
@@ -151,18 +188,19 @@ class LinearTriageModel:
             if progress:
                 progress("heads", step, len(HEADS))
             y = targets[head]
-            held_out = self._fit_head(features[fitting], y[fitting], weights[fitting], strengths[head])
-            held_out_logits = held_out.logits(features[calibration])
-            temperature = fit_temperature(held_out_logits, y[calibration])
+            fitted = self._fit_head(
+                features[fitting], y[fitting], weights[fitting], strengths[head]
+            )
+            held_out_logits = fitted.logits(calibration_features)
+            temperature = fit_temperature(held_out_logits, calibration_targets[head])
             if head == "escalation":
                 escalation_logits = held_out_logits / temperature
-            final = self._fit_head(features, y, weights, strengths[head])
-            heads[head] = dataclasses.replace(final, temperature=temperature)
+            heads[head] = dataclasses.replace(fitted, temperature=temperature)
         if progress:
             progress("heads", len(HEADS), len(HEADS))
         self.heads_ = heads
         self.escalation_threshold_ = _best_f2_threshold(
-            softmax(escalation_logits)[:, 1], y_esc[calibration]
+            softmax(escalation_logits)[:, 1], calibration_targets["escalation"]
         )
         self.version_ = f"{ARCHITECTURE}-{_fingerprint(self.heads_)}"
         return self
@@ -195,9 +233,7 @@ class LinearTriageModel:
             return []
         analyses = analyse(texts, self.config.segmenter)
         features, spans = self.featurizer_.transform_with_spans(analyses)
-        probabilities = {
-            head: softmax(self.heads_[head].logits(features)) for head in HEADS
-        }
+        probabilities = {head: softmax(self.heads_[head].logits(features)) for head in HEADS}
         results = []
         for row, analysis in enumerate(analyses):
             type_scores = probabilities["dispute_type"][row]
@@ -296,7 +332,7 @@ class LinearTriageModel:
             arrays[f"{head}.coef"] = state.coef
             arrays[f"{head}.intercept"] = state.intercept
             temperatures[head] = state.temperature
-        vocabulary = sorted(self.featurizer_.vocabulary_, key=self.featurizer_.vocabulary_.__getitem__)
+        vocabulary = self.featurizer_.vocabulary_terms()
         manifest = Manifest(
             architecture=ARCHITECTURE,
             version=self.version_,
@@ -323,8 +359,8 @@ class LinearTriageModel:
         manifest = read_manifest(directory)
         if manifest.architecture != ARCHITECTURE:
             raise ModelBundleError(
-                f"bundle at {directory} is a {manifest.architecture!r} model, not {ARCHITECTURE!r}; "
-                "load it with models.loading.load_model",
+                f"bundle at {directory} is a {manifest.architecture!r} model, not "
+                f"{ARCHITECTURE!r}; load it with models.loading.load_model",
                 code="BUNDLE_ARCHITECTURE_MISMATCH",
             )
         try:
@@ -351,7 +387,8 @@ class LinearTriageModel:
             model.escalation_threshold_ = float(settings["escalation_threshold"])
         except (KeyError, TypeError, ValueError) as error:
             raise ModelBundleError(
-                f"bundle at {directory} is incomplete ({type(error).__name__}: {error}); retrain it",
+                f"bundle at {directory} is incomplete ({type(error).__name__}: {error}); "
+                "retrain it",
                 code="BUNDLE_MANIFEST_INVALID",
             ) from None
         model.version_ = manifest.version
@@ -378,16 +415,16 @@ def _analyse_in_chunks(
 
 
 def _best_f2_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
-    best, best_score = 0.5, -1.0
+    """Threshold in [0.1, 0.9] with the best F2; among equal scores the one nearest 0.5."""
+    scored = []
     for threshold in np.linspace(0.1, 0.9, 81):
         predicted = probabilities >= threshold
         tp = float((predicted & (truth == 1)).sum())
         precision = tp / max(float(predicted.sum()), 1.0)
         recall = tp / max(float((truth == 1).sum()), 1.0)
-        score = 5 * precision * recall / max(4 * precision + recall, 1e-12)
-        if score > best_score + 1e-9:
-            best, best_score = float(threshold), score
-    return round(best, 3)
+        f2 = 5 * precision * recall / max(4 * precision + recall, 1e-12)
+        scored.append((round(f2, 9), -abs(float(threshold) - 0.5), float(threshold)))
+    return round(max(scored)[2], 3)
 
 
 def _fingerprint(heads: Mapping[str, _Head]) -> str:
@@ -409,10 +446,14 @@ def _salient_phrases(
     whose share is at least ``EVIDENCE_RELATIVE_FLOOR`` of the strongest character form phrases.
     """
     lengths = occurrences[:, 2] - occurrences[:, 1]
-    offsets_in_span = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    offsets_in_span = np.arange(int(lengths.sum())) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths
+    )
     positions = np.repeat(occurrences[:, 1], lengths) + offsets_in_span
     saliency = np.bincount(
-        positions, weights=np.repeat(contributions / lengths, lengths), minlength=len(analysis.masked)
+        positions,
+        weights=np.repeat(contributions / lengths, lengths),
+        minlength=len(analysis.masked),
     )
     peak = saliency.max(initial=0.0)
     if peak <= 0:

@@ -32,7 +32,7 @@ def _keyword_baseline() -> Any:
 
 
 def default_model_dir() -> Path:
-    """The built-in default model's directory: ``$TRIAGE_MODEL_DIR`` or ``artifacts/default-model``."""
+    """Default model directory: ``$TRIAGE_MODEL_DIR`` or ``artifacts/default-model``."""
     configured = os.environ.get(MODEL_DIR_ENV)
     return Path(configured).resolve() if configured else _REPO_ROOT / "artifacts" / "default-model"
 

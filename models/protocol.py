@@ -12,6 +12,7 @@ from typing import Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.bundle import Manifest
 from models.review import ReviewPolicy
 
 
@@ -38,11 +39,17 @@ class EscalationPrediction(_Frozen):
 
 
 class Evidence(_Frozen):
-    head: str = Field(description="The head this phrase pushed: dispute_type, risk_grade or escalation.")
+    head: str = Field(
+        description="The head this phrase pushed: dispute_type, risk_grade or escalation."
+    )
     phrase: str = Field(description="The phrase as it appears in the submitted text.")
     start: int = Field(ge=0, description="Character offset of the phrase in the submitted text.")
-    end: int = Field(ge=0, description="Character offset just past the phrase in the submitted text.")
-    weight: float = Field(description="Contribution towards the predicted label (larger = stronger).")
+    end: int = Field(
+        ge=0, description="Character offset just past the phrase in the submitted text."
+    )
+    weight: float = Field(
+        description="Contribution towards the predicted label (larger = stronger)."
+    )
 
 
 class CueMatch(_Frozen):
@@ -50,9 +57,13 @@ class CueMatch(_Frozen):
     name: str = Field(description="Chinese display name of the cue kind.")
     phrase: str = Field(description="Matched phrase as it appears in the submitted text.")
     start: int = Field(ge=0, description="Character offset in the submitted text.")
-    end: int = Field(ge=0, description="Character offset just past the match in the submitted text.")
+    end: int = Field(
+        ge=0, description="Character offset just past the match in the submitted text."
+    )
     negated: bool = Field(description="True when the cue is negated (没动手, 不会打他).")
-    value: float | None = Field(default=None, description="Parsed number (yuan, people, count) if any.")
+    value: float | None = Field(
+        default=None, description="Parsed number (yuan, people, count) if any."
+    )
 
 
 class Triage(_Frozen):
@@ -67,7 +78,9 @@ class Triage(_Frozen):
     )
     evidence: list[Evidence] = Field(default_factory=list)
     cues: list[CueMatch] = Field(default_factory=list)
-    suggestions: list[str] = Field(default_factory=list, description="Suggested handling (Chinese).")
+    suggestions: list[str] = Field(
+        default_factory=list, description="Suggested handling (Chinese)."
+    )
     model_version: str
 
 
@@ -93,7 +106,7 @@ class TriageModel(Protocol):
         """A copy using other review thresholds or grade colours (the learned state is shared)."""
         ...
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path) -> Manifest:
         """Write the model as a bundle directory (manifest + pickle-free arrays)."""
         ...
 

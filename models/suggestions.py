@@ -1,4 +1,4 @@
-"""Suggested handling: a data table (``models/data/suggestions.json``) matched against a prediction."""
+"""Suggested handling: the table ``models/data/suggestions.json`` matched against a prediction."""
 
 from __future__ import annotations
 

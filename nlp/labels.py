@@ -39,11 +39,13 @@ def _parse(value: object, labels: MappingProxyType[str, str], field: str) -> str
             if key == display:
                 return label_id
     known = ", ".join(f"{k} ({v})" for k, v in labels.items())
-    raise UnknownLabelError(f"{field} must be one of {known}; got a value of type {type(value).__name__}")
+    raise UnknownLabelError(
+        f"{field} must be one of {known}; got a value of type {type(value).__name__}"
+    )
 
 
 def parse_dispute_type(value: object) -> str:
-    """Return the stable id for a dispute type given as id (``"land"``) or display name (``"土地"``).
+    """Stable id of a dispute type given as id (``"land"``) or display name (``"土地"``).
 
     Raises:
         UnknownLabelError: the value is neither.
@@ -52,7 +54,7 @@ def parse_dispute_type(value: object) -> str:
 
 
 def parse_risk_grade(value: object) -> str:
-    """Return the stable id for a risk grade given as id (``"complex"``) or display name (``"复杂"``).
+    """Stable id of a risk grade given as id (``"complex"``) or display name (``"复杂"``).
 
     Raises:
         UnknownLabelError: the value is neither.

@@ -1,7 +1,7 @@
 """The one analysis step every model shares: normalise, mask PII, segment, extract cues.
 
-Offsets: cues and tokens are found in the masked text; ``masked_to_source`` maps a span of it back to
-the text as the caller gave it, so evidence can be highlighted where the person typed it.
+Offsets: cues and tokens are found in the masked text; ``Analysis.source_span`` maps a span of it
+back to the text as the caller gave it, so evidence can be highlighted where the person typed it.
 """
 
 from __future__ import annotations

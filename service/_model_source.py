@@ -25,5 +25,7 @@ def resolve_model_dir(configured: Path | None) -> Path:
     if (directory / MANIFEST_NAME).is_file():
         return directory
     from training.default_model import ensure_default_model
+    from training.progress import progress_bars
 
-    return ensure_default_model(directory)
+    with progress_bars() as progress:
+        return ensure_default_model(directory, progress)

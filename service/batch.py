@@ -8,6 +8,7 @@ pool initializer); results are taken back in submission order.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sys
 import time
@@ -108,8 +109,6 @@ class _StdoutJsonl:
     """JSONL on stdout: no partial file, nothing to commit."""
 
     def write(self, rows: Sequence[dict[str, Any]]) -> None:
-        import json
-
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         sys.stdout.flush()

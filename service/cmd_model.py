@@ -33,8 +33,8 @@ def generate_corpus(
     """Generate the synthetic training corpus deterministically."""
     from training.corpus import write_corpus
 
-    manifest = write_corpus(output.resolve(), seed=seed, n_records=records)
-    typer.echo(f"wrote {output} ({manifest.total} records)")
+    write_corpus(output.resolve(), seed, records, progress=True)
+    typer.echo(f"wrote {records} records to {output}")
 
 
 @reports_errors
@@ -44,6 +44,13 @@ def train(
     eval_data: Annotated[
         list[Path] | None,
         typer.Option("--eval", help="Labelled file(s) to score after training (name = file stem)."),
+    ] = None,
+    calibration: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Hand-labelled file(s) for probability calibration and the escalation threshold; "
+            "without it a share of --data is held out (overconfident on synthetic data)."
+        ),
     ] = None,
     feedback: Annotated[
         list[Path] | None,
@@ -78,7 +85,14 @@ def train(
     config = LinearConfig(features=FeatureConfig(mode=feature_mode), seed=seed)
     with progress_bars() as progress:
         run = train_linear(
-            training, output, config=config, evaluation_sets=evaluation, progress=progress
+            training,
+            output,
+            config=config,
+            calibration=read_labelled(calibration, text_column=text_column)
+            if calibration
+            else None,
+            evaluation_sets=evaluation,
+            progress=progress,
         )
     table = Table(
         title=f"trained {run.manifest.version} on {len(training.records)} records "

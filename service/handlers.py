@@ -36,7 +36,10 @@ async def handle_http_error(request: Request, error: Exception) -> Response:
     if isinstance(error, ApiError):
         code, message = error.code, error.message
     else:
-        code = STATUS_CODES.get(error.status_code, "BAD_REQUEST")
+        server_side = error.status_code >= 500
+        code = STATUS_CODES.get(
+            error.status_code, "INTERNAL_ERROR" if server_side else "BAD_REQUEST"
+        )
         message = STATUS_MESSAGES.get(error.status_code, "the request failed")
     return error_response(error.status_code, code, message, request_id_of(request), error.headers)
 

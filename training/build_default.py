@@ -1,4 +1,4 @@
-"""``python -m training.build_default``: build the default model with progress bars (used by setup)."""
+"""``python -m training.build_default``: build the default model (used by the setup script)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import logging
 import sys
 import time
 
-from training.progress import progress_bars
 from training.default_model import build_default_model
+from training.progress import progress_bars
 
 
 def main() -> int:

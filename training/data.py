@@ -1,7 +1,7 @@
 """Labelled training and evaluation data, from any record file ``models.io`` reads.
 
-Label columns take stable ids or Chinese display names (``一般``/``复杂``/``疑难``), so hand-labelled
-files such as the shared real-text set load as they are.
+Label columns take stable ids or Chinese display names (``一般``/``复杂``/``疑难``), so
+hand-labelled files such as the shared real-text set load as they are.
 """
 
 from __future__ import annotations

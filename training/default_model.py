@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.loading import default_model_dir
 from models.linear import Progress
+from models.loading import default_model_dir
 from training.data import read_labelled
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -16,25 +16,27 @@ GOLD_DIR = REPO_ROOT / "datasets" / "gold"
 def ensure_corpus(corpus_dir: Path = CORPUS_DIR) -> Path:
     """Generate the training corpus if its files are missing; returns its directory."""
     if not (corpus_dir / "train.jsonl").is_file():
-        from training.corpus import write_corpus
+        from training.corpus import DEFAULT_RECORDS, DEFAULT_SEED, write_corpus
 
-        write_corpus(corpus_dir)
+        write_corpus(corpus_dir, DEFAULT_SEED, DEFAULT_RECORDS)
     return corpus_dir
 
 
 def build_default_model(directory: Path | None = None, progress: Progress | None = None) -> Path:
-    """Train the default model from ``datasets/`` (corpus train split; scored on dev and gold dev)."""
+    """Train the default model from ``datasets/``.
+
+    Trained on the generated train split, calibrated on the hand-written gold dev split, scored on
+    the generated dev split (the test splits stay untouched for evaluation).
+    """
     from training.train import train_linear
 
     target = directory or default_model_dir()
     corpus = ensure_corpus()
-    evaluation = {"generated-dev": read_labelled([corpus / "dev.jsonl"])}
-    if (GOLD_DIR / "dev.jsonl").is_file():
-        evaluation["gold-dev"] = read_labelled([GOLD_DIR / "dev.jsonl"])
     train_linear(
         read_labelled([corpus / "train.jsonl"]),
         target,
-        evaluation_sets=evaluation,
+        calibration=read_labelled([GOLD_DIR / "dev.jsonl"]),
+        evaluation_sets={"generated-dev": read_labelled([corpus / "dev.jsonl"])},
         progress=progress,
     )
     return target

@@ -34,7 +34,9 @@ def evaluate_predictions(data: LabelledSet, predictions: Sequence[Triage]) -> di
     """
     if len(predictions) != len(data.records):
         raise ValueError("one prediction per record is required")
-    type_probs = np.array([[p.dispute_type.scores[k] for k in DISPUTE_TYPE_IDS] for p in predictions])
+    type_probs = np.array(
+        [[p.dispute_type.scores[k] for k in DISPUTE_TYPE_IDS] for p in predictions]
+    )
     grade_probs = np.array([[p.risk_grade.scores[k] for k in RISK_GRADE_IDS] for p in predictions])
     esc_prob = np.array([p.escalation.probability for p in predictions])
     esc_probs = np.stack([1 - esc_prob, esc_prob], axis=1)
@@ -93,9 +95,15 @@ def _head_metrics(
 
 def _coverage(data: LabelledSet, predictions: Sequence[Triage]) -> dict[str, Any]:
     kept = np.array([not p.needs_review for p in predictions])
-    type_ok = np.array([p.dispute_type.label == t for p, t in zip(predictions, data.dispute_types, strict=True)])
-    grade_ok = np.array([p.risk_grade.label == g for p, g in zip(predictions, data.risk_grades, strict=True)])
-    esc_ok = np.array([p.escalation.flag == e for p, e in zip(predictions, data.escalations, strict=True)])
+    type_ok = np.array(
+        [p.dispute_type.label == t for p, t in zip(predictions, data.dispute_types, strict=True)]
+    )
+    grade_ok = np.array(
+        [p.risk_grade.label == g for p, g in zip(predictions, data.risk_grades, strict=True)]
+    )
+    esc_ok = np.array(
+        [p.escalation.flag == e for p, e in zip(predictions, data.escalations, strict=True)]
+    )
 
     def on_kept(correct: np.ndarray) -> float | None:
         return round(float(correct[kept].mean()), 4) if kept.any() else None

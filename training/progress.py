@@ -1,4 +1,4 @@
-"""A tqdm-backed progress callback for long commands (on stderr, off when not a terminal or in CI)."""
+"""A tqdm progress callback for long commands (stderr; off when not a terminal or in CI)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,12 @@ def progress_bars() -> Iterator[Progress]:
         bar = bars.get(stage)
         if bar is None:
             bar = bars[stage] = tqdm(
-                total=total, desc=STAGE_NAMES.get(stage, stage), unit="rec" if stage != "heads"
-                else "head", file=sys.stderr, disable=disable, leave=True,
+                total=total,
+                desc=STAGE_NAMES.get(stage, stage),
+                unit="rec" if stage != "heads" else "head",
+                file=sys.stderr,
+                disable=disable,
+                leave=True,
             )
         bar.update(done - bar.n)
 

@@ -13,8 +13,11 @@ from models.protocol import Triage
 from nlp.labels import DISPUTE_TYPES, RISK_GRADES
 from training.data import LabelledSet
 
-_DISPLAY = {"dispute_type": DISPUTE_TYPES, "risk_grade": RISK_GRADES,
-            "escalation": {"false": "no", "true": "yes"}}
+_DISPLAY = {
+    "dispute_type": DISPUTE_TYPES,
+    "risk_grade": RISK_GRADES,
+    "escalation": {"false": "no", "true": "yes"},
+}
 
 
 def write_report(
@@ -48,10 +51,13 @@ def write_report(
 
 def markdown_report(results: Mapping[str, dict[str, Any]], model_version: str) -> str:
     """A Markdown summary: headline table, per-class tables and coverage."""
-    lines = [f"# Evaluation of `{model_version}`", "",
-             "| set | n | type macro-F1 | grade macro-F1 | escalation P | escalation R | "
-             "type ECE | grade ECE | esc. ECE | coverage | type acc. kept |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Evaluation of `{model_version}`",
+        "",
+        "| set | n | type macro-F1 | grade macro-F1 | escalation P | escalation R | "
+        "type ECE | grade ECE | esc. ECE | coverage | type acc. kept |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, m in results.items():
         lines.append(
             f"| {name} | {m['n']} | {m['dispute_type']['macro_f1']:.3f} | "
@@ -64,19 +70,36 @@ def markdown_report(results: Mapping[str, dict[str, Any]], model_version: str) -
         lines += ["", f"## {name}"]
         for head in ("dispute_type", "risk_grade", "escalation"):
             h = m[head]
-            lines += ["", f"### {head} (accuracy {h['accuracy']:.3f}, macro-F1 {h['macro_f1']:.3f})",
-                      "", "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"### {head} (accuracy {h['accuracy']:.3f}, macro-F1 {h['macro_f1']:.3f})",
+                "",
+                "| label | precision | recall | F1 | support |",
+                "|---|---|---|---|---|",
+            ]
             for label, c in h["per_class"].items():
                 shown = f"{label} {_DISPLAY[head].get(label, '')}".strip()
-                lines.append(f"| {shown} | {c['precision']:.3f} | {c['recall']:.3f} | "
-                             f"{c['f1']:.3f} | {c['support']} |")
-            lines += ["", "Confusion (rows = truth, columns = predicted, order "
-                      f"{', '.join(h['labels'])}): `{h['confusion']}`"]
-        lines += ["", "### accuracy vs coverage (dispute type)", "",
-                  "| min confidence | coverage | accuracy |", "|---|---|---|"]
+                lines.append(
+                    f"| {shown} | {c['precision']:.3f} | {c['recall']:.3f} | "
+                    f"{c['f1']:.3f} | {c['support']} |"
+                )
+            lines += [
+                "",
+                "Confusion (rows = truth, columns = predicted, order "
+                f"{', '.join(h['labels'])}): `{h['confusion']}`",
+            ]
+        lines += [
+            "",
+            "### accuracy vs coverage (dispute type)",
+            "",
+            "| min confidence | coverage | accuracy |",
+            "|---|---|---|",
+        ]
         for point in m["review"]["accuracy_vs_coverage"]:
-            lines.append(f"| {point['min_type_confidence']} | {point['coverage']:.3f} | "
-                         f"{_fmt(point['type_accuracy'])} |")
+            lines.append(
+                f"| {point['min_type_confidence']} | {point['coverage']:.3f} | "
+                f"{_fmt(point['type_accuracy'])} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -85,7 +108,10 @@ def _fmt(value: float | None) -> str:
 
 
 def _plots(
-    directory: Path, name: str, metrics: dict[str, Any], data: LabelledSet,
+    directory: Path,
+    name: str,
+    metrics: dict[str, Any],
+    data: LabelledSet,
     predictions: Sequence[Triage],
 ) -> list[Path]:
     import matplotlib
@@ -114,10 +140,17 @@ def _plots(
     figure, axis = plt.subplots(figsize=(5.5, 5))
     axis.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect")
     series = {
-        "dispute_type": ([max(p.dispute_type.scores.values()) for p in predictions],
-                         [p.dispute_type.label == t for p, t in zip(predictions, data.dispute_types, strict=True)]),
-        "risk_grade": ([max(p.risk_grade.scores.values()) for p in predictions],
-                       [p.risk_grade.label == g for p, g in zip(predictions, data.risk_grades, strict=True)]),
+        "dispute_type": (
+            [max(p.dispute_type.scores.values()) for p in predictions],
+            [
+                p.dispute_type.label == t
+                for p, t in zip(predictions, data.dispute_types, strict=True)
+            ],
+        ),
+        "risk_grade": (
+            [max(p.risk_grade.scores.values()) for p in predictions],
+            [p.risk_grade.label == g for p, g in zip(predictions, data.risk_grades, strict=True)],
+        ),
         "escalation": ([p.escalation.probability for p in predictions], list(data.escalations)),
     }
     for head, (confidence, outcome) in series.items():

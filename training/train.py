@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from models.linear import LinearConfig, LinearTriageModel, Progress
 from models.bundle import Manifest
+from models.linear import CalibrationData, LinearConfig, LinearTriageModel, Progress
 from training.data import LabelledSet
 from training.evaluate import evaluate_predictions, predict_all
 
@@ -30,6 +30,7 @@ def train_linear(
     output: Path,
     *,
     config: LinearConfig | None = None,
+    calibration: LabelledSet | None = None,
     evaluation_sets: Mapping[str, LabelledSet] | None = None,
     progress: Progress | None = None,
 ) -> TrainingRun:
@@ -39,6 +40,8 @@ def train_linear(
         data: the training records.
         output: bundle directory to write (replaced atomically).
         config: model settings; defaults to ``LinearConfig()``.
+        calibration: hand-labelled data for temperatures and the escalation threshold (see
+            ``models.linear``); a share of ``data`` is held out when omitted.
         evaluation_sets: name -> labelled set to score after training; metrics go in the manifest.
         progress: callback for progress bars.
 
@@ -52,6 +55,14 @@ def train_linear(
         data.risk_grades,
         data.escalations,
         sample_weight=data.weights,
+        calibration=None
+        if calibration is None
+        else CalibrationData(
+            calibration.texts,
+            calibration.dispute_types,
+            calibration.risk_grades,
+            calibration.escalations,
+        ),
         progress=progress,
     )
     seconds = time.perf_counter() - started
@@ -64,6 +75,9 @@ def train_linear(
         "records": len(data.records),
         "data_sha256": data.sha256,
         "seconds": round(seconds, 1),
+        "calibration": None
+        if calibration is None
+        else {"files": list(calibration.files), "sha256": calibration.sha256},
         "evaluation_sets": {name: held.sha256 for name, held in (evaluation_sets or {}).items()},
     }
     manifest = model.save(output, training=training, metrics=_headline(metrics))

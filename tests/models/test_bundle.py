@@ -3,14 +3,29 @@ import json
 import numpy as np
 import pytest
 
-from models.bundle import ARRAYS_NAME, MANIFEST_NAME, Manifest, read_arrays, read_json_file, read_manifest, write_bundle
+from models.bundle import (
+    ARRAYS_NAME,
+    MANIFEST_NAME,
+    Manifest,
+    read_arrays,
+    read_json_file,
+    read_manifest,
+    write_bundle,
+)
 from nlp.errors import ModelBundleError
 
 
 @pytest.fixture
 def bundle(tmp_path):
-    manifest = Manifest(architecture="test.v1", version="t-1", config={"a": 1}, labels={"x": ["p", "q"]})
-    write_bundle(tmp_path / "b", manifest, {"w": np.arange(6, dtype=np.float32).reshape(2, 3)}, {"vocab.json": ["甲", "乙"]})
+    manifest = Manifest(
+        architecture="test.v1", version="t-1", config={"a": 1}, labels={"x": ["p", "q"]}
+    )
+    write_bundle(
+        tmp_path / "b",
+        manifest,
+        {"w": np.arange(6, dtype=np.float32).reshape(2, 3)},
+        {"vocab.json": ["甲", "乙"]},
+    )
     return tmp_path / "b"
 
 

@@ -31,7 +31,7 @@ def test_iter_rows_rejects_non_object_lines(tmp_path):
 
 def test_iter_rows_reads_csv_and_parquet(tmp_path):
     csv_path = tmp_path / "a.csv"
-    csv_path.write_text("id,text\n1,甲\n2,\"乙,丙\"\n", encoding="utf-8")
+    csv_path.write_text('id,text\n1,甲\n2,"乙,丙"\n', encoding="utf-8")
     assert [row["text"] for _, row in iter_rows(csv_path)] == ["甲", "乙,丙"]
     parquet_path = tmp_path / "a.parquet"
     pq.write_table(pa.Table.from_pylist([{"id": "x", "text": "丁"}]), parquet_path)

@@ -11,7 +11,9 @@ def test_review_policy_flags_low_confidence_and_close_calls():
 
 
 def test_review_policy_keeps_confident_predictions():
-    assert ReviewPolicy().reasons([0.95, 0.02, 0.01, 0.01, 0.01], [0.1, 0.85, 0.05], 0.02, 0.5) == []
+    assert (
+        ReviewPolicy().reasons([0.95, 0.02, 0.01, 0.01, 0.01], [0.1, 0.85, 0.05], 0.02, 0.5) == []
+    )
 
 
 def test_review_policy_rejects_thresholds_outside_unit_interval():

@@ -16,7 +16,11 @@ def test_every_prediction_gets_at_least_one_suggestion():
     for dispute_type in DISPUTE_TYPE_IDS:
         for grade in RISK_GRADE_IDS:
             for escalation in (False, True):
-                assert suggest(dispute_type, grade, escalation, set()), (dispute_type, grade, escalation)
+                assert suggest(dispute_type, grade, escalation, set()), (
+                    dispute_type,
+                    grade,
+                    escalation,
+                )
 
 
 def test_suggestion_rules_only_name_known_labels():

@@ -8,7 +8,13 @@ SECRET = "张三打了李四一拳"
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [(None, "NOT_TEXT"), (42, "NOT_TEXT"), (["a"], "NOT_TEXT"), ("", "EMPTY_TEXT"), ("  \n\t", "EMPTY_TEXT")],
+    [
+        (None, "NOT_TEXT"),
+        (42, "NOT_TEXT"),
+        (["a"], "NOT_TEXT"),
+        ("", "EMPTY_TEXT"),
+        ("  \n\t", "EMPTY_TEXT"),
+    ],
 )
 def test_validate_text_rejects_bad_values_with_stable_codes(value, code):
     with pytest.raises(InvalidRecordError) as caught:

@@ -113,7 +113,7 @@ class FakeTriageModel:
         copy.calls = self.calls
         return copy
 
-    def save(self, directory: Path, *, metrics: dict[str, Any] | None = None) -> Manifest:
+    def save(self, directory: Path, *, metrics: dict[str, Any] | None = None) -> None:
         manifest = Manifest(
             architecture=ARCHITECTURE,
             version=self._version,
@@ -126,7 +126,7 @@ class FakeTriageModel:
             training={"records": 0, "note": "test fake"},
             metrics=metrics or {"dispute_type_macro_f1": 0.5},
         )
-        return write_bundle(directory, manifest, {"weights": np.zeros(3)})
+        write_bundle(directory, manifest, {"weights": np.zeros(3)})
 
     @classmethod
     def load(cls, directory: Path) -> Self:
@@ -148,21 +148,14 @@ def load_for_scoring(config: Any) -> FakeTriageModel:
     return model
 
 
-def create_app_for_workers() -> Any:
-    """The uvicorn app factory for ``serve`` workers that must load fake bundles."""
-    register()
-    from service.app import create_app_from_environment
-
-    return create_app_from_environment()
-
-
 def run_cli(argv: list[str]) -> None:
-    """Run the ``triage`` CLI in this process (and its server workers) with the fake registered."""
+    """Run the ``triage`` CLI in this process with the fake architecture registered.
+
+    ``serve`` with one worker runs the app in this process, so it can load fake bundles.
+    """
     register()
-    import service._server
     from service.cli import app
 
-    service._server.APP_FACTORY = "tests.service.fake_model:create_app_for_workers"
     app(argv, prog_name="triage")
 
 

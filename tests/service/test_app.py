@@ -34,7 +34,7 @@ def test_triage_returns_predict_line_for_record(client: TestClient) -> None:
     body = response.json()
     expected = result_entry("JQ-1", FakeTriageModel("fake-injected").predict([text])[0])
     assert body == expected
-    assert list(body)[0] == "id"
+    assert next(iter(body)) == "id"
     dispute_type, grade, escalation = expected_labels(text)
     assert body["dispute_type"]["name"] == DISPUTE_TYPES[dispute_type]
     assert body["risk_grade"]["name"] == RISK_GRADES[grade]
@@ -56,7 +56,8 @@ def test_triage_accepts_bearer_token(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "code"), [("", "EMPTY_TEXT"), ("   \n", "EMPTY_TEXT"), (42, "NOT_TEXT"), (None, "NOT_TEXT")]
+    ("text", "code"),
+    [("", "EMPTY_TEXT"), ("   \n", "EMPTY_TEXT"), (42, "NOT_TEXT"), (None, "NOT_TEXT")],
 )
 def test_triage_invalid_record_is_422_with_record_code(
     client: TestClient, text: object, code: str
@@ -76,7 +77,7 @@ def test_triage_text_over_limit_is_text_too_long(make_app: AppFactory) -> None:
 
 
 def test_batch_returns_results_in_order_with_per_record_errors(client: TestClient) -> None:
-    records = [
+    records: list[dict[str, object]] = [
         {"id": 1, "text": TEXTS[0]},
         {"id": 2, "text": ""},
         {"id": 3, "text": 7},
@@ -91,7 +92,9 @@ def test_batch_returns_results_in_order_with_per_record_errors(client: TestClien
     assert results[2]["error"]["code"] == "NOT_TEXT"
     model = FakeTriageModel("fake-injected")
     for index, text in ((0, TEXTS[0]), (3, TEXTS[2]), (4, TEXTS[1])):
-        assert results[index] == result_entry(records[index].get("id"), model.predict([text])[0])
+        record_id = records[index].get("id")
+        assert isinstance(record_id, int | str | None)
+        assert results[index] == result_entry(record_id, model.predict([text])[0])
 
 
 def test_batch_predicts_valid_records_in_one_model_call(
@@ -164,7 +167,9 @@ def test_app_start_fails_on_missing_bundle(make_settings: SettingsFactory, tmp_p
     assert caught.value.code == "BUNDLE_NOT_FOUND"
 
 
-def test_app_start_fails_on_tampered_bundle(make_settings: SettingsFactory, bundle_root: Path) -> None:
+def test_app_start_fails_on_tampered_bundle(
+    make_settings: SettingsFactory, bundle_root: Path
+) -> None:
     arrays = bundle_root / "a" / "arrays.safetensors"
     arrays.write_bytes(arrays.read_bytes() + b"\0")
     app = create_app(make_settings(model_dir=str(bundle_root / "a")))

@@ -62,7 +62,7 @@ def test_score_jsonl_output_matches_model_results(tmp_path: Path, config: Scorin
 
 
 def test_score_reports_bad_rows_and_loses_none(tmp_path: Path, config: ScoringConfig) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": "a", "text": TEXTS[0]},
         {"id": "b", "text": ""},
         {"id": "c", "text": None},
@@ -102,7 +102,10 @@ def test_score_csv_flat_columns_and_values(tmp_path: Path, config: ScoringConfig
     assert first["case_no"] == "JQ1"
     assert first["dispute_type"] == expected.dispute_type.label
     assert first["dispute_type_name"] == expected.dispute_type.name
-    assert float(first["dispute_type_score"]) == expected.dispute_type.scores[expected.dispute_type.label]
+    assert (
+        float(first["dispute_type_score"])
+        == expected.dispute_type.scores[expected.dispute_type.label]
+    )
     assert first["risk_grade_colour"] == expected.risk_grade.colour
     assert first["escalation"] == str(expected.escalation.flag)
     assert first["review_reasons"] == ";".join(expected.review_reasons)
@@ -210,7 +213,9 @@ def test_score_resume_of_interrupted_resume_uses_longer_copy(
     assert out.read_bytes() == reference.read_bytes()
 
 
-def test_score_resume_without_partial_runs_everything(tmp_path: Path, config: ScoringConfig) -> None:
+def test_score_resume_without_partial_runs_everything(
+    tmp_path: Path, config: ScoringConfig
+) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", many_rows(10))
     summary = run_scoring(ScoreJob(source, tmp_path / "out.jsonl", resume=True), config)
     assert (summary.kept_from_previous_run, summary.records) == (0, 10)

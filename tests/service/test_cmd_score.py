@@ -49,7 +49,10 @@ def test_predict_writes_one_line_per_record(
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     model = FakeTriageModel("fake-cli")
     assert lines[:3] == [result_entry(f"JQ{i}", model.predict([t])[0]) for i, t in enumerate(TEXTS)]
-    assert lines[3] == {"id": "bad", "error": {"code": "EMPTY_TEXT", "message": lines[3]["error"]["message"]}}
+    assert lines[3] == {
+        "id": "bad",
+        "error": {"code": "EMPTY_TEXT", "message": lines[3]["error"]["message"]},
+    }
 
 
 def test_predict_to_stdout(runner: CliRunner, model_dir: Path, records: Path) -> None:
@@ -68,7 +71,15 @@ def test_predict_malformed_file_exits_2_naming_line(
     source.write_text('{"id": 1, "text": "占地"}\nnot json\n', encoding="utf-8")
     result = runner.invoke(
         app,
-        ["predict", "--input", str(source), "--output", str(tmp_path / "o.jsonl"), "--model", str(model_dir)],
+        [
+            "predict",
+            "--input",
+            str(source),
+            "--output",
+            str(tmp_path / "o.jsonl"),
+            "--model",
+            str(model_dir),
+        ],
     )
     assert result.exit_code == 2
     assert "error [MALFORMED_LINE]" in result.stderr
@@ -98,7 +109,7 @@ def test_predict_builds_default_model_when_absent(
     default = tmp_path / "default-model"
     built: list[Path | None] = []
 
-    def ensure_default_model(directory: Path | None = None) -> Path:
+    def ensure_default_model(directory: Path | None = None, progress: object = None) -> Path:
         built.append(directory)
         target = directory or default
         FakeTriageModel("fake-default").save(target)
@@ -123,7 +134,8 @@ def test_score_writes_csv_and_prints_summary(
 ) -> None:
     out = tmp_path / "scored.csv"
     result = runner.invoke(
-        app, ["score", str(records), "--output", str(out), "--model", str(model_dir), "--no-progress"]
+        app,
+        ["score", str(records), "--output", str(out), "--model", str(model_dir), "--no-progress"],
     )
     assert result.exit_code == 0, result.output
     assert out.read_text("utf-8").splitlines()[0].startswith("id,dispute_type,dispute_type_name")
@@ -136,13 +148,24 @@ def test_score_uses_config_file_settings(
 ) -> None:
     config = tmp_path / "settings.toml"
     config.write_text(
-        '[grade_colours]\ngeneral = "蓝"\ncomplex = "橙"\ndifficult = "紫"\n[limits]\nmax_text_chars = 4\n',
+        '[grade_colours]\ngeneral = "蓝"\ncomplex = "橙"\ndifficult = "紫"\n'
+        "[limits]\nmax_text_chars = 4\n",
         encoding="utf-8",
     )
     out = tmp_path / "scored.jsonl"
     result = runner.invoke(
         app,
-        ["score", str(records), "-o", str(out), "--model", str(model_dir), "--config", str(config), "--no-progress"],
+        [
+            "score",
+            str(records),
+            "-o",
+            str(out),
+            "--model",
+            str(model_dir),
+            "--config",
+            str(config),
+            "--no-progress",
+        ],
     )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
@@ -158,3 +181,14 @@ def test_score_unknown_output_format_exits_2(
     )
     assert result.exit_code == 2
     assert "error [UNKNOWN_FORMAT]" in result.stderr
+
+
+def test_predict_reads_stdin(runner: CliRunner, model_dir: Path, records: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["predict", "--input", "-", "--output", "-", "--model", str(model_dir)],
+        input=records.read_text("utf-8"),
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["JQ0", "JQ1", "JQ2", "bad"]

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 from service.cli import app
 from tests.service.conftest import API_KEY, AUTH, SECRET_TEXT
 from tests.service.fake_model import FakeTriageModel
-from tests.service.test_metrics import sample
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
@@ -42,7 +41,15 @@ class Server:
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.service.fake_model", "serve", "--port", str(self.port), *args],
+            [
+                sys.executable,
+                "-m",
+                "tests.service.fake_model",
+                "serve",
+                "--port",
+                str(self.port),
+                *args,
+            ],
             cwd=REPO,
             env=env,
             stdout=self._log,
@@ -91,7 +98,9 @@ def server_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path, server_env: dict[str, str]) -> Iterator[type[Server]]:
+def start_server(
+    tmp_path: Path, server_env: dict[str, str]
+) -> Iterator[Callable[[list[str]], Server]]:
     started: list[Server] = []
 
     def start(args: list[str]) -> Server:
@@ -99,13 +108,13 @@ def start_server(tmp_path: Path, server_env: dict[str, str]) -> Iterator[type[Se
         started.append(server)
         return server
 
-    yield start  # type: ignore[misc]
+    yield start
     for server in started:
         server.stop()
 
 
 def test_serve_process_answers_reloads_on_sighup_and_stops(
-    start_server: type[Server], tmp_path: Path
+    start_server: Callable[[list[str]], Server], tmp_path: Path
 ) -> None:
     bundle = tmp_path / "model"
     FakeTriageModel("fake-v1").save(bundle)
@@ -141,31 +150,6 @@ def test_serve_process_answers_reloads_on_sighup_and_stops(
     assert "model reloaded version=fake-v2" in log
     assert SECRET_TEXT not in log
     assert SECRET_TEXT[:6] not in log
-
-
-def test_serve_with_two_workers_shares_metrics(
-    start_server: type[Server], tmp_path: Path
-) -> None:
-    bundle = tmp_path / "model"
-    FakeTriageModel("fake-multi").save(bundle)
-    server = start_server(["--model", str(bundle), "--workers", "2"])
-    server.wait_ready()
-    info = {"version": "fake-multi", "architecture": "test-fake.v1"}
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        metrics = httpx.get(server.base + "/metrics").text
-        if sample(metrics, "triage_model_info", **info) == 2:
-            break
-        time.sleep(0.2)
-    assert sample(metrics, "triage_model_info", **info) == 2, server.log()
-    with httpx.Client(base_url=server.base, headers=AUTH) as client:
-        for i in range(6):
-            assert client.post("/v1/triage", json={"text": f"第{i}号占地纠纷"}).status_code == 200
-    metrics = httpx.get(server.base + "/metrics").text
-    route = {"method": "POST", "route": "/v1/triage", "status": "200"}
-    assert sample(metrics, "triage_http_requests_total", **route) == 6
-    assert server.stop() in (0, -signal.SIGTERM)
-    assert server.log().count("Application shutdown complete") == 2
 
 
 def test_serve_refuses_missing_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

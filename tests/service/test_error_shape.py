@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.errors import ERROR_CODES
-from tests.service.conftest import ADMIN, AUTH, OTHER_KEY, AppFactory, SettingsFactory
+from tests.service.conftest import ADMIN, AUTH, OTHER_KEY, SECRET_TEXT, AppFactory, SettingsFactory
 from tests.service.fake_model import FakeTriageModel
 
 JSON = {"content-type": "application/json"}
@@ -80,7 +80,12 @@ CASES: list[tuple[str, Call, int, str]] = [
         422,
         "VALIDATION_ERROR",
     ),
-    ("empty text", lambda c: c.post("/v1/triage", json={"text": ""}, headers=AUTH), 422, "EMPTY_TEXT"),
+    (
+        "empty text",
+        lambda c: c.post("/v1/triage", json={"text": ""}, headers=AUTH),
+        422,
+        "EMPTY_TEXT",
+    ),
     (
         "too many records",
         lambda c: c.post(
@@ -190,3 +195,21 @@ def test_operator_keys_each_authenticate(client: TestClient) -> None:
     for key in (AUTH["X-API-Key"], OTHER_KEY):
         response = client.post("/v1/triage", json={"text": "占地"}, headers={"X-API-Key": key})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 413, 415, 422, 500, 503, 504])
+def test_error_shape_for_plain_framework_http_errors(make_app: AppFactory, status: int) -> None:
+    from fastapi import HTTPException
+
+    app = make_app()
+
+    @app.get("/raise")
+    async def raise_plain() -> None:
+        raise HTTPException(status_code=status, detail=f"framework detail {SECRET_TEXT}")
+
+    with TestClient(app) as client:
+        response = client.get("/raise")
+    body = response.json()
+    assert response.status_code == status
+    assert ERROR_CODES[body["error"]["code"]].status == status
+    assert SECRET_TEXT not in response.text

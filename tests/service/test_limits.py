@@ -35,7 +35,9 @@ def test_body_limit_allows_body_of_exactly_the_limit(limited: TestClient) -> Non
 
 
 def test_body_limit_refuses_one_byte_more(limited: TestClient) -> None:
-    response = limited.post("/v1/triage", content=_body_of_size(LIMIT + 1), headers={**AUTH, **JSON})
+    response = limited.post(
+        "/v1/triage", content=_body_of_size(LIMIT + 1), headers={**AUTH, **JSON}
+    )
     assert response.status_code == 413
 
 

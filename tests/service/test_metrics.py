@@ -30,17 +30,16 @@ def test_metrics_count_requests_predictions_and_review(make_app: AppFactory) -> 
     with TestClient(make_app()) as client:
         for text in TEXTS:
             client.post("/v1/triage", json={"text": text}, headers=AUTH)
-        client.post(
-            "/v1/triage/batch", json={"records": [{"text": ""}, {"text": 3}]}, headers=AUTH
-        )
+        client.post("/v1/triage/batch", json={"records": [{"text": ""}, {"text": 3}]}, headers=AUTH)
         client.get("/nowhere")
         body = client.get("/metrics").text
     route = {"method": "POST", "route": "/v1/triage", "status": "200"}
     assert sample(body, "triage_http_requests_total", **route) == len(TEXTS)
     assert sample(body, "triage_http_request_duration_seconds_count", **route) == len(TEXTS)
-    assert sample(
-        body, "triage_http_requests_total", method="GET", route="unmatched", status="404"
-    ) == 1
+    assert (
+        sample(body, "triage_http_requests_total", method="GET", route="unmatched", status="404")
+        == 1
+    )
     assert sample(body, "triage_records_total") == len(TEXTS) + 2
     assert sample(body, "triage_record_errors_total", code="EMPTY_TEXT") == 1
     assert sample(body, "triage_record_errors_total", code="NOT_TEXT") == 1

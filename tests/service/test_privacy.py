@@ -38,9 +38,7 @@ def test_record_text_never_logged_nor_echoed_in_errors(
             client.post("/v1/triage", json={SECRET_TEXT: SECRET_TEXT}, headers=AUTH),
             client.post("/v1/triage", json={"text": [SECRET_TEXT]}, headers=AUTH),
             client.post("/v1/triage/batch", json={"records": SECRET_TEXT}, headers=AUTH),
-            client.post(
-                "/v1/triage/batch", json={"records": [{"text": "x"}] * 2000}, headers=AUTH
-            ),
+            client.post("/v1/triage/batch", json={"records": [{"text": "x"}] * 2000}, headers=AUTH),
             client.post(
                 "/v1/triage",
                 content=SECRET_TEXT.encode(),

@@ -29,7 +29,9 @@ def test_load_settings_defaults_match_review_policy_and_colours() -> None:
 def test_load_settings_reads_nested_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIAGE_LIMITS__MAX_BATCH_RECORDS", "17")
     monkeypatch.setenv("TRIAGE_AUTH__API_KEYS", json.dumps({"desk-9": KEY}))
-    monkeypatch.setenv("TRIAGE_GRADE_COLOURS", json.dumps({"general": "蓝", "complex": "橙", "difficult": "紫"}))
+    monkeypatch.setenv(
+        "TRIAGE_GRADE_COLOURS", json.dumps({"general": "蓝", "complex": "橙", "difficult": "紫"})
+    )
     settings = load_settings()
     assert settings.limits.max_batch_records == 17
     assert settings.auth.api_keys["desk-9"].get_secret_value() == KEY
@@ -162,5 +164,5 @@ def test_settings_every_field_has_help_text() -> None:
 def test_settings_are_frozen() -> None:
     settings = load_settings()
     with pytest.raises(ValueError):
-        settings.log_level = "DEBUG"  # type: ignore[misc]
+        settings.log_level = "DEBUG"
     assert isinstance(settings, Settings)

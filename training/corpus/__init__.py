@@ -52,4 +52,3 @@ def generate_records(seed: int, n_records: int, *, progress: bool = False) -> li
         InputFileError: a phrase bank under ``datasets/banks`` is missing or malformed.
     """
     return [r for r, _ in generate_with_factors(seed, n_records, progress=progress)]
-

@@ -72,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problems:
                 logger.error("corpus in %s does not reproduce; regenerate it", output)
                 return 1
-            logger.info("corpus in %s reproduces exactly (%.1f s)", output, time.perf_counter() - started)
+            logger.info(
+                "corpus in %s reproduces exactly (%.1f s)", output, time.perf_counter() - started
+            )
             return 0
         if args.records < 10:
             logger.error("--records must be at least 10")

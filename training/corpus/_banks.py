@@ -63,6 +63,7 @@ GLOBAL_SLOTS: Final = frozenset(
         "gsite",  # the place a collective blocks or gathers at
         "home_province",  # the other party's far-away home province
         "SR",  # the reporting party as possessor of a kin term (其哥哥, 我哥哥)
+        "SO",  # the reporting party as object or possessor (其, 我)
         "phone",  # a phone number (noise)
         "id_number",  # an identity card number (noise)
         "plate",  # a vehicle plate (noise)
@@ -180,7 +181,9 @@ def _read_json(file: Path) -> Any:
         ) from None
 
 
-def _strings(file: Path, where: str, value: object, *, allow_empty: bool = False) -> tuple[str, ...]:
+def _strings(
+    file: Path, where: str, value: object, *, allow_empty: bool = False
+) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise _fail(file, where, "expected a list of non-empty strings")
     if not value and not allow_empty:
@@ -284,7 +287,11 @@ def _parse_relations(file: Path, raw: object, known: frozenset[str]) -> dict[str
         raise _fail(file, "top level", "expected an object of relations")
     relations: dict[str, Relation] = {}
     for rid, body in raw.items():
-        if not isinstance(body, dict) or not isinstance(body.get("forms"), list) or not body["forms"]:
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("forms"), list)
+            or not body["forms"]
+        ):
             raise _fail(file, rid, "a relation needs a non-empty 'forms' list")
         forms: list[RelationForm] = []
         for i, form in enumerate(body["forms"]):
@@ -323,7 +330,7 @@ def _parse_relations(file: Path, raw: object, known: frozenset[str]) -> dict[str
 
 
 _PHRASE_FILES: Final = ("registers", "violence", "factors", "speech", "noise", "slots")
-_TABLE_FILES: Final = ("places", "names", "speech_rules")
+_TABLE_FILES: Final = ("places", "names", "speech_rules", "grammar")
 
 
 @lru_cache(maxsize=4)

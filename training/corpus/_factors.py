@@ -22,8 +22,10 @@ K = TypeVar("K")
 TYPE_MIX: Final = MappingProxyType(
     {"land": 0.18, "neighbour": 0.20, "debt": 0.20, "wages": 0.17, "other": 0.25}
 )
+# Non-dispute calls only reach caller, summary and report registers; the dispute mix leans
+# towards ledgers and petitions so that the overall register shares land near 30/25/15/15/15.
 REGISTER_MIX: Final = MappingProxyType(
-    {"caller": 0.30, "summary": 0.25, "ledger": 0.15, "report": 0.15, "petition": 0.15}
+    {"caller": 0.28, "summary": 0.24, "ledger": 0.165, "report": 0.15, "petition": 0.165}
 )
 CALM_REGISTER_MIX: Final = MappingProxyType({"caller": 0.45, "summary": 0.35, "report": 0.20})
 """Non-dispute calls (lost wallet, enquiries) reach the call centre, not ledgers or petitions."""
@@ -74,16 +76,46 @@ MODERATE_VIOLENCE: Final = MappingProxyType(
 )
 SEVERE_VIOLENCE: Final = MappingProxyType(
     {
-        "land": {"weapon": 0.36, "kill_threat": 0.20, "self_harm": 0.10, "arson": 0.09, "gathering": 0.25},
-        "neighbour": {"weapon": 0.36, "kill_threat": 0.25, "self_harm": 0.10, "arson": 0.14, "gathering": 0.15},
-        "debt": {"weapon": 0.22, "kill_threat": 0.30, "self_harm": 0.25, "arson": 0.08, "gathering": 0.15},
-        "wages": {"weapon": 0.15, "kill_threat": 0.15, "self_harm": 0.45, "arson": 0.05, "gathering": 0.20},
-        "other": {"weapon": 0.36, "kill_threat": 0.25, "self_harm": 0.25, "arson": 0.04, "gathering": 0.10},
+        "land": {
+            "weapon": 0.36,
+            "kill_threat": 0.20,
+            "self_harm": 0.10,
+            "arson": 0.09,
+            "gathering": 0.25,
+        },
+        "neighbour": {
+            "weapon": 0.36,
+            "kill_threat": 0.25,
+            "self_harm": 0.10,
+            "arson": 0.14,
+            "gathering": 0.15,
+        },
+        "debt": {
+            "weapon": 0.22,
+            "kill_threat": 0.30,
+            "self_harm": 0.25,
+            "arson": 0.08,
+            "gathering": 0.15,
+        },
+        "wages": {
+            "weapon": 0.15,
+            "kill_threat": 0.15,
+            "self_harm": 0.45,
+            "arson": 0.05,
+            "gathering": 0.20,
+        },
+        "other": {
+            "weapon": 0.36,
+            "kill_threat": 0.25,
+            "self_harm": 0.25,
+            "arson": 0.04,
+            "gathering": 0.10,
+        },
     }
 )
 JEST_SHARE: Final = 0.08
-CALM_PAST_FIGHT_SHARE: Final = 0.2
-DECOY_SHARE: Final = 0.015
+CALM_PAST_FIGHT_SHARE: Final = 0.15
+DECOY_SHARE: Final = 0.012
 
 COMPLEX_TRIGGERS: Final = MappingProxyType(
     {"repeat": 0.20, "long": 0.25, "several": 0.12, "mediation": 0.25, "amount": 0.45}
@@ -113,6 +145,16 @@ ORG_RELATIONS: Final = frozenset(
 
 ORG_SEVERE_VIOLENCE: Final = MappingProxyType({"self_harm": 0.7, "gathering": 0.3})
 
+OFF_SETTING: Final = MappingProxyType(
+    {
+        "rural": frozenset({"neighbour_urban", "property_mgmt"}),
+        "urban": frozenset({"neighbour_rural", "villager", "herder", "neighbour_village"}),
+    }
+)
+"""Relations that do not occur in a setting (a 楼上住户 has no 菜地)."""
+
+ONEOFF_SWAPS: Final = MappingProxyType({"reconciled": "argument", "past_fight": "scuffle"})
+
 NO_SEVERAL: Final = frozenset(
     {"spouse", "ex_spouse", "parent_child", "in_law", "scammer", "none", "stranger", "driver"}
 )
@@ -128,6 +170,7 @@ class Factors:
 
     Attributes:
         cause: the cause (its ``dispute_type`` is the record's root cause).
+        setting: rural, urban, worksite, shop or road (a cause set to ``any`` gets one here).
         register: caller, summary, ledger, report or petition.
         script: simplified, traditional_tw, traditional_hk or noisy.
         province: index into the province table of ``places.json``.
@@ -146,6 +189,7 @@ class Factors:
     """
 
     cause: Cause
+    setting: str
     register: str
     script: str
     province: int
@@ -230,7 +274,9 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
     else:
         candidates = list(range(len(provinces)))
     province = rng.choices(candidates, weights=[provinces[i]["weight"] for i in candidates])[0]
-    relation = rng.choice(cause.relations)
+    setting = cause.setting if cause.setting != "any" else rng.choice(("rural", "urban"))
+    fitting = [r for r in cause.relations if r not in OFF_SETTING.get(setting, ())]
+    relation = rng.choice(fitting or list(cause.relations))
 
     feasible = _feasible_grades(cause)
     weights = [w if ok else 0.0 for w, ok in zip(GRADE_MIX[dispute_type], feasible, strict=True)]
@@ -246,7 +292,7 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
         # The other party has vanished: nobody is there to threaten or push.
         escalate = False
 
-    if cause.calm_only:
+    if cause.calm_only or (cause.absent and not escalate):
         violence = "none"
     elif grade == "general":
         violence = weighted(rng, CALM_VIOLENCE)
@@ -257,16 +303,15 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
     elif escalate:
         mix = MODERATE_VIOLENCE if grade == "complex" else SEVERE_VIOLENCE
         violence = weighted(rng, mix[dispute_type])
-    elif cause.absent:
-        violence = "none"
     elif cause.oneoff and grade == "complex":
         violence = "heated"
     else:
         violence = weighted(
             rng, COMPLEX_QUIET_VIOLENCE if grade == "complex" else DIFFICULT_QUIET_VIOLENCE
         )
-    if violence == "reconciled" and cause.oneoff:
-        violence = "argument"
+    if cause.oneoff and violence in ONEOFF_SWAPS:
+        # Strangers met once have no earlier quarrel to make up and no earlier fight.
+        violence = ONEOFF_SWAPS[violence]
     if violence == "ongoing_fight" and register in STATIC_REGISTERS:
         violence = "past_fight"
     variant: str | None = None
@@ -313,6 +358,8 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
             if "collective" in hard_chosen:
                 parties = rng.randint(COLLECTIVE_SIZE, 80)
                 blocking = rng.random() < BLOCKING_SHARE
+                # Dozens of people are owed or promised more than one person's small sum.
+                tier = next((t for t in ("large", "moderate") if _tier_range(cause, t)), tier)
             if "mediation" in hard_chosen:
                 mediations = rng.randint(MANY_MEDIATIONS, 8)
             cross_region = "cross" in hard_chosen
@@ -348,6 +395,7 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
             hard_case = "fight in a wages dispute stays wages"
     return Factors(
         cause=cause,
+        setting=setting,
         register=register,
         script=script,
         province=province,

@@ -2,8 +2,8 @@
 
 Every record has its own random stream, seeded from the string ``"{seed}:{index}:{attempt}"``
 (Python seeds ``random.Random`` from a string through SHA-512, so the stream does not depend on
-``PYTHONHASHSEED`` or the machine). A record whose text repeats an earlier one is drawn again with the
-next attempt number.
+``PYTHONHASHSEED`` or the machine). A record whose text repeats an earlier one is drawn again with
+the next attempt number.
 """
 
 from __future__ import annotations

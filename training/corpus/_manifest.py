@@ -74,9 +74,7 @@ class CorpusManifest:
             "n_records": self.n_records,
             "banks_sha256": self.banks_sha256,
             "libraries": dict(self.libraries),
-            "files": {
-                f.name: {"records": f.records, "sha256": f.sha256} for f in self.files
-            },
+            "files": {f.name: {"records": f.records, "sha256": f.sha256} for f in self.files},
             "counts": {k: {f: dict(v) for f, v in c.items()} for k, c in self.counts.items()},
             "joint": {k: dict(v) for k, v in self.joint.items()},
         }
@@ -108,7 +106,8 @@ class CorpusManifest:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputFileError(
-                f"{source}: not a corpus manifest ({exc}); regenerate with python -m training.corpus"
+                f"{source}: not a corpus manifest ({exc}); "
+                "regenerate it with python -m training.corpus"
             ) from None
 
 
@@ -132,10 +131,12 @@ def split_records(records: Sequence[CorpusRecord], seed: int) -> dict[str, list[
     n_dev = len(records) // 10
     n_test = len(records) // 10
     n_train = len(records) - n_dev - n_test
-    bounds = {"train": (0, n_train), "dev": (n_train, n_train + n_dev), "test": (n_train + n_dev, len(records))}
-    return {
-        name: [records[i] for i in sorted(order[lo:hi])] for name, (lo, hi) in bounds.items()
+    bounds = {
+        "train": (0, n_train),
+        "dev": (n_train, n_train + n_dev),
+        "test": (n_train + n_dev, len(records)),
     }
+    return {name: [records[i] for i in sorted(order[lo:hi])] for name, (lo, hi) in bounds.items()}
 
 
 def _jsonl(records: Sequence[CorpusRecord]) -> bytes:
@@ -173,9 +174,9 @@ def _counts(records: Sequence[CorpusRecord]) -> tuple[dict[str, dict[str, int]],
     return counts, joint
 
 
-def build_corpus(seed: int, n_records: int, *, progress: bool = False) -> tuple[
-    dict[str, bytes], CorpusManifest
-]:
+def build_corpus(
+    seed: int, n_records: int, *, progress: bool = False
+) -> tuple[dict[str, bytes], CorpusManifest]:
     """Generate a corpus in memory.
 
     Args:
@@ -202,7 +203,9 @@ def build_corpus(seed: int, n_records: int, *, progress: bool = False) -> tuple[
     for name in SPLITS:
         blob = _jsonl(splits[name])
         blobs[f"{name}.jsonl"] = blob
-        files.append(SplitFile(f"{name}.jsonl", len(splits[name]), hashlib.sha256(blob).hexdigest()))
+        files.append(
+            SplitFile(f"{name}.jsonl", len(splits[name]), hashlib.sha256(blob).hexdigest())
+        )
         counts[name], joint[name] = _counts(splits[name])
     counts["all"], joint["all"] = _counts(records)
     manifest = CorpusManifest(
@@ -293,7 +296,7 @@ def check_corpus(output_dir: Path, *, progress: bool = False) -> list[str]:
         problems.append(
             f"generator version: manifest {expected.generator_version}, code {GENERATOR_VERSION}"
         )
-    blobs, actual = build_corpus(expected.seed, expected.n_records, progress=progress)
+    _, actual = build_corpus(expected.seed, expected.n_records, progress=progress)
     if expected.banks_sha256 != actual.banks_sha256:
         problems.append("phrase banks differ from the ones the manifest was written with")
     for name, version in actual.libraries.items():

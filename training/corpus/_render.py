@@ -47,6 +47,10 @@ def _pick(ctx: RecordContext, path: str, overrides: dict[str, str] | None = None
     return ctx.fill(ctx.rng.choice(ctx.banks.get(path)), overrides)
 
 
+def _place_prefix(ctx: RecordContext) -> str:
+    return ctx.fill(ctx.rng.choice(ctx.grammar["place_prefix"]))
+
+
 def _style(ctx: RecordContext) -> str:
     return "oral" if ctx.oral else "formal"
 
@@ -64,14 +68,11 @@ def _core(ctx: RecordContext) -> tuple[str, bool, bool]:
     return ctx.fill(template), "{amt}" in template, "{dur}" in template
 
 
-_ARGUMENT_WORDS: Final = ("吵", "争执", "口角")
-
-
 def _violence(ctx: RecordContext, core: str) -> str | None:
     f = ctx.factors
     if f.violence == "none":
         return None
-    if f.violence == "argument" and any(w in core for w in _ARGUMENT_WORDS):
+    if f.violence == "argument" and any(w in core for w in ctx.grammar["argument_words"]):
         # The cause clause already says they argued; an argument carries no label.
         return None
     key = f.violence
@@ -101,7 +102,10 @@ def _middles(ctx: RecordContext, core: str, *, with_mediation: bool) -> list[Seg
     if violence:
         out.append(Segment(violence, True, "violence"))
     if f.repeat_calls >= 2:
-        overrides = {"k": count_text(rng, f.repeat_calls), "kth": zh_number(f.repeat_calls, liang=False)}
+        overrides = {
+            "k": count_text(rng, f.repeat_calls),
+            "kth": zh_number(f.repeat_calls, liang=False),
+        }
         out.append(Segment(_pick(ctx, f"factors.repeat.{style}", overrides), True, "repeat"))
     elif f.repeat_calls == 1:
         out.append(Segment(_pick(ctx, f"factors.first.{style}"), False, "first"))
@@ -120,7 +124,7 @@ def _middles(ctx: RecordContext, core: str, *, with_mediation: bool) -> list[Seg
     if f.decoy:
         path = f"factors.decoy.{f.cause.dispute_type}.{style}"
         out.append(Segment(_pick(ctx, path), True, "decoy"))
-    calm = f.violence in ("none", "argument", "negated", "reconciled")
+    calm = f.violence in ("none", "argument")
     if (
         f.mediations == 0
         and f.repeat_calls < 2
@@ -214,7 +218,8 @@ def _caller(ctx: RecordContext) -> list[Segment]:
     head: list[Segment] = []
     if rng.random() < 0.7:
         opener = _pick(ctx, "registers.caller.opener")
-        mark = "？" if opener.endswith("吗") else rng.choice(("，", "，", "。", "！"))
+        question = opener.endswith(tuple(ctx.grammar["question_endings"]))
+        mark = "？" if question else rng.choice(("，", "，", "。", "！"))
         head.append(Segment(opener + mark, False, "opener"))
     urgent = f.violence in SEVERE_LEVELS or f.violence == "ongoing_fight"
     body: list[Segment] = []
@@ -234,7 +239,9 @@ def _caller(ctx: RecordContext) -> list[Segment]:
         body.append(Segment(_pick(ctx, "registers.caller.address_tail"), False, "address"))
     if rng.random() < 0.25:
         body.append(Segment(_pick(ctx, "registers.caller.closing"), False, "closing"))
-    final = rng.choice(("。", "。", "！", "", "…")) if not urgent else rng.choice(("！", "！！", "。"))
+    final = (
+        rng.choice(("。", "。", "！", "", "…")) if not urgent else rng.choice(("！", "！！", "。"))
+    )
     return head + _punctuate(ctx, body, final=final)
 
 
@@ -245,7 +252,9 @@ def _summary(ctx: RecordContext) -> list[Segment]:
     core, middles = _clauses(ctx)
     place_mode = rng.random()
     if place_mode < 0.3:
-        core = Segment(f"在{ctx.place()}，{core.text}" if rng.random() < 0.5 else core.text, True, "core")
+        core = Segment(
+            _place_prefix(ctx) + core.text if rng.random() < 0.5 else core.text, True, "core"
+        )
     body = _punctuate(ctx, [core, *middles], final="。")
     out = [Segment(opener, False, "opener"), *body]
     if rng.random() < 0.7:
@@ -263,6 +272,8 @@ def _outcome_class(ctx: RecordContext) -> str:
     if f.cause.calm_only:
         return "enquiry"
     outcome = OUTCOME_CLASS[f.violence]
+    if f.violence == "weapon" and f.register == "report" and ctx.rng.random() < 0.6:
+        return "weapon"
     if f.parties >= 10 and outcome in ("calm", "tense") and ctx.rng.random() < 0.6:
         return "collective"
     return outcome
@@ -274,7 +285,7 @@ def _report(ctx: RecordContext) -> list[Segment]:
     core, middles = _clauses(ctx)
     core_text = core.text
     if rng.random() < 0.5:
-        core_text = f"在{ctx.place()}，{core_text}"
+        core_text = _place_prefix(ctx) + core_text
     out = [Segment(opener, False, "opener"), Segment(core_text + "。", True, "core")]
     if middles:
         findings = _pick(ctx, "registers.report.findings") + "，"
@@ -294,7 +305,9 @@ def _ledger(ctx: RecordContext) -> list[Segment]:
     f = ctx.factors
     sep = "\n" if rng.random() < 0.65 else " "
     banks = ctx.banks
-    applicant_label, respondent_label = rng.choice(banks.get("registers.ledger.label_pairs")).split("|")
+    applicant_label, respondent_label = rng.choice(banks.get("registers.ledger.label_pairs")).split(
+        "|"
+    )
     applicant = _pick(ctx, "registers.ledger.applicant")
     if "{name}" in ctx.form.formal:
         respondent = _pick(ctx, "registers.ledger.respondent")
@@ -319,7 +332,9 @@ def _ledger(ctx: RecordContext) -> list[Segment]:
     else:
         calm = f.violence in ("none", "argument", "negated", "reconciled") and f.parties == 2
         key = "handling_agreed" if calm and rng.random() < 0.3 else "handling_none"
-        handling = Segment(f"{handling_label}：{_pick(ctx, f'registers.ledger.{key}')}。", False, "handling")
+        handling = Segment(
+            f"{handling_label}：{_pick(ctx, f'registers.ledger.{key}')}。", False, "handling"
+        )
     out = [Segment(parties, False, "parties"), *reason, handling]
     if rng.random() < 0.75:
         label = rng.choice(banks.get("registers.ledger.date_label"))
@@ -331,7 +346,8 @@ def _ledger(ctx: RecordContext) -> list[Segment]:
             out.append(Segment(date.text.rstrip(), False, "date"))
     if rng.random() < 0.4:
         label = rng.choice(banks.get("registers.ledger.mediator_label"))
-        mediator = ctx.rng.choice(banks.tables["names"]["surnames"]) + "某"
+        surname = ctx.rng.choice(banks.tables["names"]["surnames"])
+        mediator = str(ctx.grammar["mediator"]).replace("{surname}", surname)
         last = out[-1]
         if not last.text.endswith(sep):
             out[-1] = Segment(last.text + sep, last.essential, last.kind)
@@ -345,7 +361,8 @@ def _petition(ctx: RecordContext) -> list[Segment]:
     intro_key = "intro_rural" if ctx.setting == "rural" else "intro_urban"
     intro = _pick(ctx, f"registers.petition.{intro_key}")
     purpose = _pick(ctx, "registers.petition.purpose")
-    purpose_mark = "：" if purpose.endswith("是") else rng.choice(("：", "。"))
+    colon = purpose.endswith(tuple(ctx.grammar["colon_endings"]))
+    purpose_mark = "：" if colon else rng.choice(("：", "。"))
     out = [
         Segment(salutation + ("\n" if rng.random() < 0.6 else ""), False, "salutation"),
         Segment(f"{intro}，{purpose}{purpose_mark}", False, "intro"),

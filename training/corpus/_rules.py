@@ -4,10 +4,11 @@ A record is built from generating factors (see ``Factors``); the text only *expr
 labels follow from the factors by these rules, and by nothing else, so the corpus is consistent by
 construction.
 
-**Dispute type** is the type of the record's cause (the root cause the parties fight about), whatever
-other vocabulary the text carries: a neighbour who owes a loan is ``debt``; neighbours fighting over a
-宅基地 line are ``land``; "他欠我钱" that is six months' pay is ``wages``; a contractor owing 货款 for
-materials is ``debt``; an enquiry, a lost wallet, a scam call or a traffic accident is ``other``.
+**Dispute type** is the type of the record's cause (the root cause the parties fight about),
+whatever other vocabulary the text carries: a neighbour who owes a loan is ``debt``; neighbours
+fighting over a 宅基地 line are ``land``; "他欠我钱" that is six months' pay is ``wages``; a
+contractor owing 货款 for materials is ``debt``; an enquiry, a lost wallet, a scam call or a traffic
+accident is ``other``.
 
 **Violence levels** (one per record; the text renders exactly one violence clause, or none):
 
@@ -37,10 +38,11 @@ A threat made "in jest" is still a threat, and a past fight told calmly is still
 **Risk grade** is the highest grade any factor calls for:
 
 * ``difficult``: a difficult violence level; a collective of 10 or more people; a collective
-  blocking a road, site or office; 3 or more failed mediations; a party in another province; a sum of
-  300,000 yuan or more.
+  blocking a road, site or office; 3 or more failed mediations; a party in another province; a
+  sum above 100,000 yuan.
 * ``complex``: a complex violence level; a repeat call (second report or later); a long-standing
-  grievance (a year or more); 3 to 9 parties; 1 or 2 failed mediations; a sum of 30,000 yuan or more.
+  grievance (a year or more); 3 to 9 parties; 1 or 2 failed mediations; a sum of 10,000 yuan or
+  more.
 * ``general``: none of the above.
 """
 

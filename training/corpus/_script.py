@@ -38,7 +38,6 @@ NOISE_OPS: Final = (
 
 _HAN: Final = re.compile(r"[\u4e00-\u9fff]")
 _PROTECT_BASE: Final = 0xE000
-_PHONE_PREFIXES: Final = ("130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "152", "155", "158", "159", "176", "177", "180", "181", "182", "186", "187", "188", "189", "199")  # fmt: skip
 _ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK: Final = "10X98765432"
 _PLATE_CHARS: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
@@ -89,7 +88,9 @@ def colour_speech(ctx: RecordContext, segments: list[Segment]) -> list[Segment]:
     banks = ctx.banks
     rules = banks.tables["speech_rules"]
     region = ctx.province["region"]
-    fillers = list(banks.get(f"speech.fillers.{region}")) + list(banks.get("speech.fillers.standard"))
+    fillers = list(banks.get(f"speech.fillers.{region}")) + list(
+        banks.get("speech.fillers.standard")
+    )
     hk = ctx.factors.script == "traditional_hk"
     out: list[Segment] = []
     for i, seg in enumerate(segments):
@@ -109,7 +110,9 @@ def colour_speech(ctx: RecordContext, segments: list[Segment]) -> list[Segment]:
         particle = rng.choice(particles)
         last = out[-1]
         stripped = last.text.rstrip("，。！…")
-        out[-1] = last.__class__(stripped + particle + last.text[len(stripped) :], last.essential, last.kind)
+        out[-1] = last.__class__(
+            stripped + particle + last.text[len(stripped) :], last.essential, last.kind
+        )
     return out
 
 
@@ -127,10 +130,10 @@ def is_traditional(text: str) -> bool:
     return str(converter("t2s").convert(text)) != text
 
 
-def phone_number(rng: random.Random) -> str:
+def phone_number(rng: random.Random, prefixes: Sequence[str]) -> str:
     """An invented mobile number, masked (135****8820) or in full."""
     digits = "".join(str(rng.randint(0, 9)) for _ in range(8))
-    prefix = rng.choice(_PHONE_PREFIXES)
+    prefix = rng.choice(prefixes)
     if rng.random() < 0.5:
         return f"{prefix}****{digits[4:]}"
     return prefix + digits
@@ -161,11 +164,15 @@ def _insert_segment(rng: random.Random, segments: list[Segment], text: str, kind
     segments.insert(position, Segment(text, False, kind))
 
 
-def _truncate(rng: random.Random, banks: Banks, ctx: RecordContext, segments: list[Segment]) -> bool:
-    """Cut the last segment mid-sentence; never cut a segment that carries a label factor."""
-    if segments[-1].essential:
+def _truncate(
+    rng: random.Random, banks: Banks, ctx: RecordContext, segments: list[Segment]
+) -> bool:
+    """Cut the last segment mid-sentence; never cut a label factor or an inserted noise clause."""
+    if segments[-1].essential or segments[-1].kind in NOISE_OPS:
         closing_path = "registers.summary.closing"
-        segments.append(Segment(ctx.fill(rng.choice(banks.get(closing_path))) + "。", False, "closing"))
+        segments.append(
+            Segment(ctx.fill(rng.choice(banks.get(closing_path))) + "。", False, "closing")
+        )
     last = segments[-1]
     text = last.text.rstrip("，。！？…\n ")
     if len(text) < 4:
@@ -192,16 +199,22 @@ def _mixed_script(rng: random.Random, text: str) -> str:
 
 def _inline_pinyin(rng: random.Random, text: str) -> str:
     """Put tone-marked pinyin after one to three runs of one or two characters: 纠(jiū)纷(fēn)."""
-    positions = [m.start() for m in _HAN.finditer(text)]
+    # A character right before Latin letters or digits heads a plate or a code: leave it whole.
+    positions = [
+        m.start()
+        for m in _HAN.finditer(text)
+        if not re.match(r"[A-Za-z0-9]", text[m.end() : m.end() + 1])
+    ]
     if len(positions) < 4:
         return text
+    allowed = set(positions)
     chosen = sorted(rng.sample(positions[:-1], k=min(len(positions) - 1, rng.randint(1, 3))))
     out: list[str] = []
     last = 0
     for pos in chosen:
         if pos < last:
             continue
-        run = 2 if pos + 1 < len(text) and _HAN.match(text[pos + 1]) and rng.random() < 0.6 else 1
+        run = 2 if pos + 1 in allowed and rng.random() < 0.6 else 1
         out.append(text[last:pos])
         for ch in text[pos : pos + run]:
             reading = pinyin(ch, style=Style.TONE, heteronym=False)[0][0]
@@ -249,7 +262,10 @@ def apply_noise(ctx: RecordContext, segments: list[Segment]) -> tuple[str, tuple
     applied: list[str] = []
     segments = list(segments)
     if "phone" in wanted:
-        text = ctx.fill(rng.choice(banks.get("noise.phone")), {"phone": phone_number(rng)})
+        text = ctx.fill(
+            rng.choice(banks.get("noise.phone")),
+            {"phone": phone_number(rng, banks.get("noise.phone_prefixes"))},
+        )
         _insert_segment(rng, segments, text + "，", "phone")
         applied.append("phone")
     if "id_number" in wanted:

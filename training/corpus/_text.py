@@ -12,11 +12,11 @@ from typing import Final
 _DIGITS: Final = "零一二三四五六七八九"
 _FULLWIDTH: Final = str.maketrans("0123456789", "０１２３４５６７８９")
 
-SMALL_SUM_LIMIT: Final = 30_000
-"""Amounts below this (yuan) are small stakes."""
+SMALL_SUM_LIMIT: Final = 10_000
+"""Amounts below this (yuan) are small stakes (datasets/LABELS.md: 1万元)."""
 
-LARGE_SUM_LIMIT: Final = 300_000
-"""Amounts at or above this (yuan) are large sums."""
+LARGE_SUM_LIMIT: Final = 100_001
+"""Amounts at or above this (yuan) are large sums (datasets/LABELS.md: above 10万元)."""
 
 
 def to_fullwidth(text: str) -> str:
@@ -153,15 +153,6 @@ def amount_text(rng: random.Random, yuan: int, *, oral: bool) -> str:
         else:
             forms.append(f"{zh_number(yuan)}元")
     return rng.choice(forms)
-
-
-def duration_text(rng: random.Random, *, long: bool) -> str:
-    """A duration: under half a year, or (``long``) a year or more."""
-    if long:
-        options = ("一年多", "两年", "两年多", "三年", "三年多", "好几年", "四五年", "五六年", "十来年")
-    else:
-        options = ("好几天", "十来天", "半个月", "一个多月", "两个月", "三个月", "四个多月", "小半年")
-    return rng.choice(options)
 
 
 def date_text(rng: random.Random, *, with_time: bool, with_year: bool = True) -> str:

@@ -1,0 +1,85 @@
+import json
+
+from typer.testing import CliRunner
+
+from models.loading import load_model
+from service.cli import app
+
+runner = CliRunner()
+
+
+def write_set(path, tiny_set, step=1):
+    rows = [
+        {"id": str(i), "text": t, "dispute_type": d, "risk_grade": g, "escalation": e}
+        for i, (t, d, g, e) in enumerate(
+            zip(
+                tiny_set.texts,
+                tiny_set.dispute_types,
+                tiny_set.risk_grades,
+                tiny_set.escalations,
+                strict=True,
+            )
+        )
+    ][::step]
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return path
+
+
+def test_cli_train_then_evaluate_writes_bundle_and_report(tmp_path, tiny_set):
+    data = write_set(tmp_path / "train.jsonl", tiny_set)
+    held = write_set(tmp_path / "held.jsonl", tiny_set, step=7)
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(data),
+            "--output",
+            str(tmp_path / "model"),
+            "--eval",
+            str(held),
+            "--calibration",
+            str(held),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "held" in result.output
+    manifest = json.loads((tmp_path / "model" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["training"]["records"] == len(tiny_set.texts)
+    assert manifest["training"]["calibration"]["files"] == [str(held)]
+    assert manifest["metrics"]["held"]["n"] == len(tiny_set.texts[::7])
+    assert (
+        load_model(tmp_path / "model").predict(["楼上天天噪音扰民"])[0].dispute_type.label
+        == "neighbour"
+    )
+
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--model",
+            str(tmp_path / "model"),
+            "--data",
+            str(held),
+            "--report",
+            str(tmp_path / "report"),
+            "--baseline",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report" / "report.md").exists()
+    assert (tmp_path / "report" / "baseline" / "report.json").exists()
+
+
+def test_cli_train_reports_a_bad_row_with_its_code(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        '{"text": "欠钱", "dispute_type": "money", "risk_grade": "general", "escalation": false}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["train", "--data", str(path), "--output", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "INVALID_TRAINING_ROW" in result.output
+    assert not (tmp_path / "m").exists()
