@@ -94,12 +94,17 @@ def write_bundle(
             _check_file_name(name)
             (staging / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
+        # mkdtemp and safetensors create owner-only modes; a service account must be able to read.
+        staging.chmod(0o755)
+        for path in staging.iterdir():
+            path.chmod(0o644)
         written = Manifest(
             **{**manifest.__dict__, "files": files, "created_at": datetime.now(UTC).isoformat()}
         )
         (staging / MANIFEST_NAME).write_text(
             json.dumps(written.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
+        (staging / MANIFEST_NAME).chmod(0o644)
         if directory.exists():
             backup = directory.with_name(f".{directory.name}.old")
             shutil.rmtree(backup, ignore_errors=True)

@@ -13,7 +13,6 @@ held out and the heads are fitted on the rest.
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
+from models._evidence import salient_phrases, span_saliency
 from models._results import build_triage
 from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
 from models.calibration import fit_temperature, softmax
@@ -38,13 +38,10 @@ from models.review import ReviewPolicy
 from nlp.errors import ModelBundleError
 from nlp.labels import DEFAULT_GRADE_COLOURS, DISPUTE_TYPE_IDS, RISK_GRADE_IDS
 from nlp.pipeline import Analysis, analyse
-from nlp.segment import DEFAULT_SEGMENTER, PLACEHOLDER_PATTERN
+from nlp.segment import DEFAULT_SEGMENTER
 
 ARCHITECTURE = "linear.v1"
 HEADS = ("dispute_type", "risk_grade", "escalation")
-EVIDENCE_PER_HEAD = 5
-EVIDENCE_MAX_CHARS = 12
-EVIDENCE_RELATIVE_FLOOR = 0.3
 VOCABULARY_FILE = "vocabulary.json"
 
 Progress = Callable[[str, int, int], None]
@@ -279,7 +276,8 @@ class LinearTriageModel:
         for head in HEADS:
             direction = self._direction(head, chosen[head])
             contributions = shared * direction[occurrence_columns]
-            evidence.extend(_salient_phrases(head, contributions, occurrences, analysis))
+            saliency = span_saliency(occurrences[:, 1:], contributions, len(analysis.masked))
+            evidence.extend(salient_phrases(head, saliency, analysis))
         return evidence
 
     def _direction(self, head: str, label: int) -> np.ndarray:
@@ -435,74 +433,3 @@ def _fingerprint(heads: Mapping[str, _Head]) -> str:
         digest.update(heads[head].coef.tobytes())
         digest.update(heads[head].intercept.tobytes())
     return digest.hexdigest()[:12]
-
-
-def _salient_phrases(
-    head: str, contributions: np.ndarray, occurrences: np.ndarray, analysis: Analysis
-) -> list[Evidence]:
-    """The strongest runs of characters pushing towards the chosen label.
-
-    Each n-gram occurrence spreads its contribution evenly over its characters; runs of characters
-    whose share is at least ``EVIDENCE_RELATIVE_FLOOR`` of the strongest character form phrases.
-    """
-    lengths = occurrences[:, 2] - occurrences[:, 1]
-    offsets_in_span = np.arange(int(lengths.sum())) - np.repeat(
-        np.cumsum(lengths) - lengths, lengths
-    )
-    positions = np.repeat(occurrences[:, 1], lengths) + offsets_in_span
-    saliency = np.bincount(
-        positions,
-        weights=np.repeat(contributions / lengths, lengths),
-        minlength=len(analysis.masked),
-    )
-    peak = saliency.max(initial=0.0)
-    if peak <= 0:
-        return []
-    strong = (saliency >= peak * EVIDENCE_RELATIVE_FLOOR) & _phrase_characters(analysis.masked)
-    runs: list[tuple[float, int, int]] = []
-    index = 0
-    while index < len(strong):
-        if not strong[index]:
-            index += 1
-            continue
-        end = index
-        while end < len(strong) and strong[end] and end - index < EVIDENCE_MAX_CHARS:
-            end += 1
-        runs.append((float(saliency[index:end].sum()), index, end))
-        index = end
-    runs.sort(key=lambda run: -run[0])
-    evidence = []
-    for weight, start, end in runs[:EVIDENCE_PER_HEAD]:
-        start, end = _snap_to_tokens(analysis, start, end)
-        source_start, source_end = analysis.source_span(start, end)
-        evidence.append(
-            Evidence(
-                head=head,
-                phrase=analysis.source[source_start:source_end],
-                start=source_start,
-                end=source_end,
-                weight=round(weight, 4),
-            )
-        )
-    return evidence
-
-
-def _snap_to_tokens(analysis: Analysis, start: int, end: int) -> tuple[int, int]:
-    """Widen ``[start, end)`` to whole tokens, unless that would cross a placeholder."""
-    starts = analysis.token_starts
-    if not starts:
-        return start, end
-    first = bisect_right(starts, start) - 1
-    last = bisect_right(starts, end - 1) - 1
-    widened_end = starts[last] + len(analysis.tokens[last])
-    if PLACEHOLDER_PATTERN.search(analysis.masked, starts[first], widened_end):
-        return start, end
-    return starts[first], widened_end
-
-
-def _phrase_characters(text: str) -> np.ndarray:
-    """True where a character may be part of an evidence phrase (no punctuation, no PII)."""
-    allowed = np.array([ch.isalnum() for ch in text], dtype=bool)
-    for match in PLACEHOLDER_PATTERN.finditer(text):
-        allowed[match.start() : match.end()] = False
-    return allowed

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nlp._cue_anchors import anchor_pattern, union_anchors
 from nlp._cue_numbers import NUMBER_PATTERN
 from nlp.errors import InputFileError
 
@@ -31,6 +32,7 @@ TENSES: Final = ("past", "ongoing", "threatened", "none")
 _FRAGMENT_REF: Final = re.compile(r"\{([A-Z][A-Z_]*)\}")
 _NUMBER_FRAGMENT: Final = "NUM"
 _NUMBER_GROUP: Final = "n"
+_ENTRY_GROUP: Final = "e"
 
 Tense = Literal["past", "ongoing", "threatened", "none"]
 
@@ -117,13 +119,22 @@ class KindRules:
     """Everything needed to find the cues of one kind.
 
     ``pattern`` is the alternation of all entries, behind a look-ahead on the characters an entry
-    can start with (so the regex engine skips most positions cheaply). The entry behind a match is
-    the first of ``entries`` that matches at the same position: alternation order, so the same one.
+    can start with (so the regex engine skips most positions cheaply). Each branch ends in an empty
+    group, so a match's ``lastindex`` names the entry that matched (``entry_of_group``), and holds
+    its own copy of the entry's number group (``number_groups``): reading either needs no second
+    match. The groups change no match: they neither consume nor constrain.
     """
 
     kind: str
     pattern: re.Pattern[str]
     entries: tuple[Entry, ...]
+    entry_of_group: tuple[int, ...]
+    """``pattern`` group index (a match's ``lastindex``) -> index into ``entries``; -1 elsewhere."""
+    number_groups: tuple[int, ...]
+    """Per entry, the ``pattern`` group holding its number; 0 when the entry has none."""
+    anchor: re.Pattern[str] | None
+    """Finds one of the literal strings every match contains (``nlp._cue_anchors``); when it
+    finds nothing, ``pattern`` cannot match. None when no such strings could be read."""
     exclude: re.Pattern[str] | None
     negatable: bool
     requires_value: bool
@@ -221,9 +232,11 @@ def _compile(spec: _LexiconSpec, kind_ids: list[str], sha256: str, path: Path) -
     for source, _ in marker_sources:
         _check_plain(source, f"{path}: tense.markers")
     marker_sources.sort(key=lambda item: -len(item[0]))
+    # The group closes each branch rather than opening it: a branch that starts with a literal is
+    # skipped in one step by the regex engine, one that starts with a group is entered.
     markers = _regex(
         _with_first_chars(
-            "|".join(f"(?P<m{i}>{source})" for i, (source, _) in enumerate(marker_sources))
+            "|".join(f"(?:{source})(?P<m{i}>)" for i, (source, _) in enumerate(marker_sources))
         ),
         f"{path}: tense.markers",
     )
@@ -253,7 +266,14 @@ def _fragment_source(value: str | list[str]) -> str:
     return "(?:" + "|".join(re.escape(v) for v in sorted(value, key=len, reverse=True)) + ")"
 
 
-def _expand(source: str, fragments: dict[str, str], *, capture: bool, where: str) -> str:
+def _expand(
+    source: str,
+    fragments: dict[str, str],
+    *,
+    capture: bool,
+    where: str,
+    number_group: str = _NUMBER_GROUP,
+) -> str:
     numbers = 0
 
     def replace(match: re.Match[str]) -> str:
@@ -262,7 +282,7 @@ def _expand(source: str, fragments: dict[str, str], *, capture: bool, where: str
         if name == _NUMBER_FRAGMENT:
             numbers += 1
             if capture:
-                return f"(?P<{_NUMBER_GROUP}>{NUMBER_PATTERN})"
+                return f"(?P<{number_group}>{NUMBER_PATTERN})"
             return f"(?:{NUMBER_PATTERN})"
         if name not in fragments:
             raise _error(f"{where}: unknown fragment {{{name}}}; define it under 'fragments'")
@@ -322,7 +342,7 @@ def _compile_kind(
     literal_entries.sort(key=lambda item: -len(item[1].text or ""))
     sources: list[str] = []
     entries: list[Entry] = []
-    for where, entry in regex_entries + literal_entries:
+    for index, (where, entry) in enumerate(regex_entries + literal_entries):
         source = re.escape(entry.text) if entry.text is not None else entry.re or ""
         standalone = _regex(_expand(source, fragments, capture=True, where=where), where)
         if standalone.groups != len(standalone.groupindex) or set(standalone.groupindex) - {
@@ -333,7 +353,10 @@ def _compile_kind(
             raise _error(f"{where}: 'parse' needs a {{{_NUMBER_FRAGMENT}}} in the regex")
         if standalone.fullmatch("") is not None:
             raise _error(f"{where}: the regex matches the empty string; make it require text")
-        sources.append(f"(?:{_expand(source, fragments, capture=False, where=where)})")
+        tagged = _expand(
+            source, fragments, capture=True, where=where, number_group=f"{_NUMBER_GROUP}{index}"
+        )
+        sources.append(f"(?:{tagged})(?P<{_ENTRY_GROUP}{index}>)")
         entries.append(
             Entry(
                 regex=standalone,
@@ -354,10 +377,20 @@ def _compile_kind(
             ),
             where,
         )
+    pattern = _regex(_with_first_chars("|".join(sources)), f"{path}: kinds.{kind}")
+    entry_of_group = [-1] * (pattern.groups + 1)
+    for index in range(len(entries)):
+        entry_of_group[pattern.groupindex[f"{_ENTRY_GROUP}{index}"]] = index
+    anchors = union_anchors(entry.regex.pattern for entry in entries)
     return KindRules(
         kind=kind,
-        pattern=_regex(_with_first_chars("|".join(sources)), f"{path}: kinds.{kind}"),
+        pattern=pattern,
         entries=tuple(entries),
+        entry_of_group=tuple(entry_of_group),
+        number_groups=tuple(
+            pattern.groupindex.get(f"{_NUMBER_GROUP}{index}", 0) for index in range(len(entries))
+        ),
+        anchor=None if anchors is None else anchor_pattern(anchors),
         exclude=exclude,
         negatable=spec.negatable,
         requires_value=spec.requires_value,

@@ -148,6 +148,8 @@ def extract_cues(text: str) -> list[Cue]:
     context = TextContext(text, lexicon)
     cues: list[Cue] = []
     for rules in lexicon.kinds:
+        if rules.anchor is not None and rules.anchor.search(text) is None:
+            continue
         excluded: list[tuple[int, int]] | None = None
         for match in rules.pattern.finditer(text):
             start, end = match.span()
@@ -160,8 +162,11 @@ def extract_cues(text: str) -> list[Cue]:
                     ]
                 if any(s < end and start < e for s, e in excluded):
                     continue
-            entry = _entry_at(rules, text, start)
-            keep, value = _value(text, start, end, rules, entry)
+            index = rules.entry_of_group[match.lastindex or 0]
+            entry = rules.entries[index]
+            number_group = rules.number_groups[index]
+            number = match.group(number_group) if entry.parse and number_group else None
+            keep, value = _value(text, start, end, rules, entry, number)
             if not keep:
                 continue
             cues.append(
@@ -279,28 +284,20 @@ def _lexicon() -> Lexicon:
     return load_lexicon(tuple(CUE_KINDS))
 
 
-def _entry_at(rules: KindRules, text: str, start: int) -> Entry:
-    """The entry the alternation took at ``start``: the first one that matches there."""
-    for entry in rules.entries:
-        if entry.regex.match(text, start) is not None:
-            return entry
-    raise RuntimeError(f"cue kind {rules.kind}: a match at {start} fits none of its entries")
-
-
 def _value(
-    text: str, start: int, end: int, rules: KindRules, entry: Entry
+    text: str, start: int, end: int, rules: KindRules, entry: Entry, number: str | None
 ) -> tuple[bool, float | None]:
-    """Whether to keep the match, and its number (None when the phrase states none)."""
+    """Whether to keep the match, and its number (None when the phrase states none).
+
+    ``number`` is what the entry's ``{NUM}`` matched, None when it took no part in the match.
+    """
     if entry.require_chars and not any(c in entry.require_chars for c in text[start:end]):
         return False, None
     value = entry.value
-    if entry.parse:
-        match = entry.regex.match(text, start)
-        number = match.group("n") if match is not None and match.end() == end else None
-        if number is not None:
-            value = parse_number(number)
-            if value is None:
-                return False, None
+    if entry.parse and number is not None:
+        value = parse_number(number)
+        if value is None:
+            return False, None
     if value is None:
         value = rules.default_value
     if value is None:

@@ -83,3 +83,9 @@ def test_bundle_rewrite_replaces_previous_bundle(bundle):
     assert read_manifest(bundle).version == "t-2"
     assert not (bundle / "vocab.json").exists()
     assert not list(bundle.parent.glob(".b.*"))
+
+
+def test_bundle_is_readable_by_other_users(bundle):
+    assert bundle.stat().st_mode & 0o755 == 0o755
+    for path in bundle.iterdir():
+        assert path.stat().st_mode & 0o644 == 0o644, path.name

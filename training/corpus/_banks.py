@@ -67,9 +67,29 @@ GLOBAL_SLOTS: Final = frozenset(
         "phone",  # a phone number (noise)
         "id_number",  # an identity card number (noise)
         "plate",  # a vehicle plate (noise)
+        "topic",  # what the matter is about, as a title or court phrase (楼上漏水)
+        "charge",  # the criminal charge of a judgment (故意伤害罪)
+        "body",  # the injured body part (头部)
     }
 )
 """Slot names every phrasing may use; bank files add their own lists in ``slots.json``."""
+
+REGISTERS: Final = (
+    "caller",
+    "summary",
+    "ledger",
+    "report",
+    "petition",
+    "petition_online",
+    "judgment",
+)
+"""Every register a record can be written in."""
+
+CALM_REGISTERS: Final = ("caller", "summary", "report")
+"""Registers a non-dispute call (``calm``) reaches when its cause names no ``registers``."""
+
+ORAL_REGISTERS: Final = frozenset({"caller", "petition_online"})
+"""Registers whose cause clause may be caller-speech phrasing: a cause used there needs some."""
 
 _CAUSE_ID: Final = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
 _SETTINGS: Final = frozenset({"rural", "urban", "worksite", "shop", "road", "any"})
@@ -86,7 +106,12 @@ class Money:
 
 @dataclass(frozen=True)
 class Cause:
-    """One cause of dispute (or non-dispute call) with its own phrasings and slot values."""
+    """One cause of dispute (or non-dispute call) with its own phrasings and slot values.
+
+    ``judgment`` holds court-document phrasings (may be empty: written phrasings are used then);
+    ``registers`` lists the registers the cause is written in; ``crime`` marks criminal facts
+    without a dispute between the parties (theft, fraud, drunk driving), graded by their sum only.
+    """
 
     id: str
     dispute_type: str
@@ -106,6 +131,9 @@ class Cause:
     weight: float
     demand_oral: tuple[str, ...]
     demand_formal: tuple[str, ...]
+    judgment: tuple[str, ...]
+    registers: tuple[str, ...]
+    crime: bool
 
 
 @dataclass(frozen=True)
@@ -119,6 +147,7 @@ class RelationForm:
     pron: str
     self_sex: str | None
     plural: bool
+    court: str
 
 
 @dataclass(frozen=True)
@@ -140,6 +169,7 @@ class Banks:
     phrases: Mapping[str, tuple[str, ...]]
     tables: Mapping[str, Any]
     digest: str
+    by_register: Mapping[str, tuple[Cause, ...]]
 
     def get(self, path: str) -> tuple[str, ...]:
         """Return the phrase list at ``path``.
@@ -159,8 +189,10 @@ class Banks:
         """True when a non-empty phrase list exists at ``path``."""
         return bool(self.phrases.get(path))
 
-    def causes_of(self, dispute_type: str) -> tuple[Cause, ...]:
-        """The causes of one dispute type, in bank order."""
+    def causes_of(self, dispute_type: str, register: str | None = None) -> tuple[Cause, ...]:
+        """The causes of one dispute type, in bank order; only those used in ``register`` if given."""
+        if register is not None:
+            return self.by_register.get(f"{dispute_type}|{register}", ())
         return tuple(c for c in self.causes if c.dispute_type == dispute_type)
 
 
@@ -220,8 +252,17 @@ def _parse_cause(file: Path, dispute_type: str, raw: object, known: frozenset[st
         raise _fail(file, cid, "'slots' must map names to lists of strings")
     slots = {k: _strings(file, f"{cid}.slots.{k}", v) for k, v in slots_raw.items()}
     cause_known = known | frozenset(slots)
-    oral = _strings(file, f"{cid}.oral", raw.get("oral"))
+    calm = bool(raw.get("calm", False))
+    registers = _strings(
+        file, f"{cid}.registers", raw.get("registers", list(CALM_REGISTERS if calm else REGISTERS))
+    )
+    unknown = sorted(set(registers) - set(REGISTERS))
+    if unknown:
+        raise _fail(file, cid, f"unknown register(s) {unknown}; use some of {list(REGISTERS)}")
+    needs_oral = bool(ORAL_REGISTERS & set(registers))
+    oral = _strings(file, f"{cid}.oral", raw.get("oral", []), allow_empty=not needs_oral)
     formal = _strings(file, f"{cid}.formal", raw.get("formal"))
+    judgment = _strings(file, f"{cid}.judgment", raw.get("judgment", []), allow_empty=True)
     demand_oral = _strings(file, f"{cid}.demand_oral", raw.get("demand_oral", []), allow_empty=True)
     demand_formal = _strings(
         file, f"{cid}.demand_formal", raw.get("demand_formal", []), allow_empty=True
@@ -229,6 +270,7 @@ def _parse_cause(file: Path, dispute_type: str, raw: object, known: frozenset[st
     for name, texts in (
         ("oral", oral),
         ("formal", formal),
+        ("judgment", judgment),
         ("demand_oral", demand_oral),
         ("demand_formal", demand_formal),
         *((f"slots.{k}", v) for k, v in slots.items()),
@@ -244,12 +286,12 @@ def _parse_cause(file: Path, dispute_type: str, raw: object, known: frozenset[st
         if not 100 <= money_raw["min"] <= money_raw["max"]:
             raise _fail(file, cid, "'money' needs 100 <= min <= max")
         money = Money(money_raw["min"], money_raw["max"], bool(money_raw.get("required", True)))
-    uses_amt = any("{amt}" in t for t in oral + formal)
+    uses_amt = any("{amt}" in t for t in oral + formal + judgment)
     if uses_amt and money is None:
         raise _fail(file, cid, "phrasings use {amt} but the cause has no 'money' range")
     if money is not None and not money.required:
         for name, texts in (("oral", oral), ("formal", formal)):
-            if all("{amt}" in t for t in texts):
+            if texts and all("{amt}" in t for t in texts):
                 raise _fail(file, f"{cid}.{name}", "optional money needs a phrasing without {amt}")
     relations = _strings(file, f"{cid}.rel", raw.get("rel"))
     collective = bool(raw.get("collective", False))
@@ -272,13 +314,16 @@ def _parse_cause(file: Path, dispute_type: str, raw: object, known: frozenset[st
         collective=collective,
         group=group,
         cross_region=bool(raw.get("cross", False)),
-        calm_only=bool(raw.get("calm", False)),
+        calm_only=calm,
         oneoff=bool(raw.get("oneoff", False)),
         absent=bool(raw.get("absent", False)),
         hard_case=hard,
         weight=float(weight),
         demand_oral=demand_oral,
         demand_formal=demand_formal,
+        judgment=judgment,
+        registers=registers,
+        crime=bool(raw.get("crime", False)),
     )
 
 
@@ -309,7 +354,14 @@ def _parse_relations(file: Path, raw: object, known: frozenset[str]) -> dict[str
             formal_short = form.get("fshort", default_short)
             if not isinstance(formal_short, str) or not formal_short:
                 raise _fail(file, where, "'fshort' must be a non-empty string")
-            texts = (form["oral"], form["formal"], formal_short, *short)
+            formal = form["formal"]
+            # In a court document the other party is named by role and name (被告张某某); the
+            # relation itself is told by a background clause instead.
+            default_court = formal[formal.index("{name}") :] if "{name}" in formal else formal
+            court = form.get("court", default_court)
+            if not isinstance(court, str) or not court:
+                raise _fail(file, where, "'court' must be a non-empty string")
+            texts = (form["oral"], formal, formal_short, court, *short)
             _check_slots(file, where, texts, known | {"sn", "name"})
             forms.append(
                 RelationForm(
@@ -320,6 +372,7 @@ def _parse_relations(file: Path, raw: object, known: frozenset[str]) -> dict[str
                     pron=str(pron),
                     self_sex=self_sex,
                     plural=bool(form.get("plural", False)),
+                    court=court,
                 )
             )
         bg_oral = _strings(file, f"{rid}.bg_oral", body.get("bg_oral", []), allow_empty=True)
@@ -387,10 +440,24 @@ def load_banks(directory: Path = BANKS_DIR) -> Banks:
                     raise _fail(file, cause.id, f"unknown relation {rid!r} (see relations.json)")
             seen.add(cause.id)
             causes.append(cause)
+    by_register: dict[str, tuple[Cause, ...]] = {}
+    for dispute_type in DISPUTE_TYPE_IDS:
+        for register in REGISTERS:
+            usable = tuple(
+                c for c in causes if c.dispute_type == dispute_type and register in c.registers
+            )
+            if not usable:
+                raise _fail(
+                    directory / "causes" / f"{dispute_type}.json",
+                    "causes",
+                    f"no cause can be written in the {register} register",
+                )
+            by_register[f"{dispute_type}|{register}"] = usable
     return Banks(
         causes=tuple(causes),
         relations=MappingProxyType(relations),
         phrases=MappingProxyType(phrases),
         tables=MappingProxyType(tables),
         digest=digest.hexdigest(),
+        by_register=MappingProxyType(by_register),
     )

@@ -3,7 +3,12 @@
 A ``RecordContext`` resolves ``{slot}`` placeholders in bank phrasings. Values are drawn once per
 record and reused, so a record names the same village, crop or weapon every time it mentions one.
 The small grammatical pieces it composes with (self reference per register, name masks, place
-patterns) come from ``datasets/banks/grammar.json``.
+patterns, court roles) come from ``datasets/banks/grammar.json``.
+
+A judgment is written in one of three frames, chosen here: ``judgment_criminal`` (被告人 and
+被害人; only when the facts are a crime: violence between persons, damage to property, refusing to
+pay wages, or a criminal cause), ``judgment_civil`` (原告 and 被告) or ``judgment_appeal``
+(上诉人 and 被上诉人). The frame is a way of telling the facts; the labels never depend on it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from training.corpus._banks import SLOT_PATTERN, Banks, RelationForm
-from training.corpus._factors import Factors
+from training.corpus._factors import ORG_RELATIONS, Factors
 from training.corpus._text import amount_text, count_text, date_text, zh_number
 
 SAME_SURNAME: Final = frozenset({"brother", "parent_child"})
@@ -22,6 +27,29 @@ SAME_SURNAME: Final = frozenset({"brother", "parent_child"})
 NAME_MARKER: Final = "{name}"
 UNCACHED: Final = frozenset({"when", "date", "datetime", "long_dur", "n"})
 """Slots drawn afresh at every use (two dates in one record may differ)."""
+
+CRIMINAL_LEVELS: Final = frozenset(
+    {"threat", "kill_threat", "scuffle", "past_fight", "ongoing_fight", "weapon", "arson", "gathering"}
+)
+"""Violence levels a prosecutor charges (self-harm is not a crime of the other party)."""
+
+CRIMINAL_SHARE: Final = 0.6
+"""Share of judgments about violence between persons that are criminal judgments."""
+
+PROPERTY_CRIME_SHARE: Final = 0.2
+"""Share of judgments about a heated confrontation that are criminal (damage to property)."""
+
+WAGE_CRIME_SHARE: Final = 0.25
+"""Share of calm wage judgments that are criminal (refusing to pay wages, 拒不支付劳动报酬)."""
+
+APPEAL_SHARE: Final = 0.15
+"""Share of civil judgments written as appeals."""
+
+RMB_SHARE: Final = 0.5
+"""Share of judgment amounts prefixed with 人民币 (when the form has no prefix yet)."""
+
+MASKED_PLACE_SHARE: Final = 0.3
+"""Share of judgment places written with masks (××县××镇××村)."""
 
 
 def _strip(text: str, suffixes: list[str]) -> str:
@@ -60,6 +88,7 @@ class RecordContext:
             self.other_surname = self.self_surname
         else:
             self.other_surname = rng.choice([s for s in surnames if s != self.self_surname])
+        self.frame: str = self._frame()
         style = rng.random()
         if f.register == "ledger":
             style = 0.5 + style / 2
@@ -78,6 +107,33 @@ class RecordContext:
         self.city: str = rng.choice(self.province["cities"])
         self.self_word = self._caller_self_word()
 
+    @property
+    def court(self) -> bool:
+        """True when the record is a court document (a judgment frame)."""
+        return self.frame.startswith("judgment")
+
+    def _frame(self) -> str:
+        """The register, or for a judgment its criminal, civil or appeal frame."""
+        f = self.factors
+        if f.register != "judgment":
+            return f.register
+        rng = self.rng
+        person = f.relation not in ORG_RELATIONS
+        if f.cause.crime:
+            return "judgment_criminal"
+        draw = rng.random()
+        if person and not f.cause.absent and f.violence in CRIMINAL_LEVELS:
+            criminal = draw < CRIMINAL_SHARE
+        elif person and not f.cause.absent and f.violence == "heated":
+            criminal = draw < PROPERTY_CRIME_SHARE
+        elif person and f.cause.dispute_type == "wages" and f.violence == "none":
+            criminal = draw < WAGE_CRIME_SHARE
+        else:
+            criminal = False
+        if criminal:
+            return "judgment_criminal"
+        return "judgment_appeal" if rng.random() < APPEAL_SHARE else "judgment_civil"
+
     def _given_pool(self, sex: str) -> list[str]:
         names = self.banks.tables["names"]
         pool: list[str] = (
@@ -86,6 +142,9 @@ class RecordContext:
         return pool
 
     def _name(self, surname: str, sex: str, style: float) -> str:
+        if self.court:
+            # Court documents pseudonymise parties: 张某某, 李某, 王××.
+            return surname + str(self.rng.choice(self.grammar["court_name_masks"]))
         masks = self.grammar["name_masks"]
         if style < 0.45:
             return surname + masks[0]
@@ -101,7 +160,7 @@ class RecordContext:
     def _self_ref(self, key: str) -> str:
         """The reporting party as S, SP, SR or SO in this record's register."""
         register = self.factors.register
-        table = self.grammar["self"][register]
+        table = self.grammar["self"][self.frame]
         if register == "caller" and key == "S":
             return self.self_word
         if key == "S" and "S_first" in table and self.self_mentions == 1:
@@ -141,6 +200,8 @@ class RecordContext:
         if "place" not in self.cache:
             style = "oral" if self.oral else "formal"
             options = self.grammar["places"][self.setting][style]
+            if self.court and self.rng.random() < MASKED_PLACE_SHARE:
+                options = self.grammar["places_masked"][self.setting]
             self.cache["place"] = self._render_place(self.rng.choice(options))
         return self.cache["place"]
 
@@ -204,7 +265,11 @@ class RecordContext:
         if name == "amt":
             if f.amount is None:
                 raise ValueError("phrasing needs {amt} but the record has no amount")
-            return amount_text(rng, f.amount, oral=self.oral)
+            text = amount_text(rng, f.amount, oral=self.oral)
+            prefix = self.grammar["court_currency"]
+            if self.court and not text.startswith(prefix) and rng.random() < RMB_SHARE:
+                text = prefix + text
+            return text
         if name in ("dur", "long_dur"):
             long = f.long_standing if name == "dur" else True
             return str(rng.choice(self.grammar["durations"]["long" if long else "short"]))
@@ -218,6 +283,8 @@ class RecordContext:
             return zh_number(f.parties, liang=False) if rng.random() < 0.7 else str(f.parties)
         if name == "group":
             return rng.choice(f.cause.group or self.banks.get("slots.group_default"))
+        if name == "topic":
+            return rng.choice(self.banks.get(f"slots.topic.{f.cause.dispute_type}"))
         if name == "gsite":
             return rng.choice(self.banks.get(f"slots.gsite.{self.setting}"))
         if name in ("org", "org_oral"):
@@ -266,9 +333,17 @@ class RecordContext:
             self.cache[name] = value
         return value
 
+    def _court_other(self, *, first_form: bool) -> str:
+        """The other party by court role and name (被告人张某某), then by role again."""
+        roles = self.grammar["court_roles"][self.frame]
+        role = str(self.rng.choice(roles["first" if first_form else "again"]))
+        return self.fill(role.replace("{who}", self.form.court))
+
     def _other(self, *, first_form: bool) -> str:
         self.other_mentions += 1
         form = self.form
+        if self.court:
+            return self._court_other(first_form=first_form)
         if self.oral:
             template = form.oral if first_form else self.rng.choice(form.oral_short)
         else:
@@ -283,6 +358,8 @@ class RecordContext:
         if self.other_mentions == 0:
             return self._other(first_form=True)
         self.other_mentions += 1
+        if self.court:
+            return self._court_other(first_form=False)
         if NAME_MARKER in form.formal and self.rng.random() < 0.3:
             return str(self.rng.choice(self.grammar["other_again_formal"]))
         return self.fill(form.formal_short)

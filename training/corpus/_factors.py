@@ -22,13 +22,18 @@ K = TypeVar("K")
 TYPE_MIX: Final = MappingProxyType(
     {"land": 0.18, "neighbour": 0.20, "debt": 0.20, "wages": 0.17, "other": 0.25}
 )
-# Non-dispute calls only reach caller, summary and report registers; the dispute mix leans
-# towards ledgers and petitions so that the overall register shares land near 30/25/15/15/15.
 REGISTER_MIX: Final = MappingProxyType(
-    {"caller": 0.28, "summary": 0.24, "ledger": 0.165, "report": 0.15, "petition": 0.165}
+    {
+        "caller": 0.25,
+        "summary": 0.20,
+        "ledger": 0.12,
+        "report": 0.12,
+        "petition": 0.10,
+        "petition_online": 0.09,
+        "judgment": 0.12,
+    }
 )
-CALM_REGISTER_MIX: Final = MappingProxyType({"caller": 0.45, "summary": 0.35, "report": 0.20})
-"""Non-dispute calls (lost wallet, enquiries) reach the call centre, not ledgers or petitions."""
+"""Register shares; the register is drawn first, then a cause written in it (``Cause.registers``)."""
 
 SCRIPT_MIX: Final = MappingProxyType(
     {"simplified": 0.70, "traditional_tw": 0.10, "traditional_hk": 0.07, "noisy": 0.13}
@@ -44,6 +49,17 @@ GRADE_MIX: Final = MappingProxyType(
     }
 )
 """Target (general, complex, difficult) weights for dispute causes of each type."""
+
+REGISTER_GRADE_TILT: Final = MappingProxyType(
+    {"petition_online": (1.3, 1.15, 0.4), "judgment": (0.8, 1.0, 1.3)}
+)
+"""Multipliers on ``GRADE_MIX`` per register: online messages are rarely about violence or crowds;
+court cases more often are. Other registers keep the mix."""
+
+REGISTER_ESCALATION_TILT: Final = MappingProxyType({"petition_online": 0.3, "judgment": 1.3})
+"""Multipliers on ``ESCALATION_GIVEN_GRADE`` per register (capped at ``MAX_ESCALATION``)."""
+
+MAX_ESCALATION: Final = 0.95
 
 ESCALATION_GIVEN_GRADE: Final = MappingProxyType(
     {
@@ -113,6 +129,28 @@ SEVERE_VIOLENCE: Final = MappingProxyType(
         },
     }
 )
+PHYSICAL_VIOLENCE: Final = MappingProxyType(
+    {"scuffle": 0.30, "past_fight": 0.50, "ongoing_fight": 0.20}
+)
+"""A fight between persons, for records whose difficulty is an injury that needed a hospital."""
+
+HOSPITAL_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.45})
+HOSPITAL_INJURY_DEFAULT: Final = 0.12
+"""Share of difficult, escalating person-to-person records made difficult by a hospital injury."""
+
+MINOR_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.5})
+MINOR_INJURY_DEFAULT: Final = 0.15
+"""Share of complex fights (scuffle, past or ongoing fight) that name a minor injury."""
+
+WEAPON_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.5})
+WEAPON_INJURY_DEFAULT: Final = 0.15
+"""Share of weapon records that also name a hospital injury (the grade is difficult anyway)."""
+
+CRIME_TIERS: Final = MappingProxyType(
+    {"general": "small", "complex": "moderate", "difficult": "large"}
+)
+"""Criminal facts without a dispute (``Cause.crime``) are graded by their sum alone."""
+
 JEST_SHARE: Final = 0.08
 CALM_PAST_FIGHT_SHARE: Final = 0.15
 DECOY_SHARE: Final = 0.012
@@ -160,7 +198,7 @@ NO_SEVERAL: Final = frozenset(
 )
 """Relations for which 'several parties' makes no sense."""
 
-STATIC_REGISTERS: Final = frozenset({"ledger", "petition"})
+STATIC_REGISTERS: Final = frozenset({"ledger", "petition", "petition_online", "judgment"})
 """Registers written after the event: a fight in progress reads as a fight that happened."""
 
 
@@ -171,11 +209,13 @@ class Factors:
     Attributes:
         cause: the cause (its ``dispute_type`` is the record's root cause).
         setting: rural, urban, worksite, shop or road (a cause set to ``any`` gets one here).
-        register: caller, summary, ledger, report or petition.
+        register: caller, summary, ledger, report, petition, petition_online or judgment.
         script: simplified, traditional_tw, traditional_hk or noisy.
         province: index into the province table of ``places.json``.
         relation: relation id of the other party (``relations.json``).
         violence: violence level (see ``_rules``).
+        injury: ``minor`` (scratches, 轻微伤), ``hospital`` (an injury that needed a hospital:
+            骨折, 缝针, 轻伤二级) or None; only with a physical violence level.
         variant: ``jest`` (threat said in jest) or ``calm`` (past fight told calmly) or None.
         amount: the sum at stake in yuan, or None.
         long_standing: the grievance has lasted a year or more.
@@ -195,6 +235,7 @@ class Factors:
     province: int
     relation: str
     violence: str
+    injury: str | None
     variant: str | None
     amount: int | None
     long_standing: bool
@@ -254,34 +295,33 @@ def _feasible_grades(cause: Cause) -> tuple[bool, bool, bool]:
     return (money.low < SMALL_SUM_LIMIT, money.low < LARGE_SUM_LIMIT, True)
 
 
-def sample_factors(rng: random.Random, banks: Banks) -> Factors:
-    """Draw the factors of one record.
-
-    Args:
-        rng: the record's own random stream.
-        banks: the validated phrase banks.
-
-    Returns:
-        Factors whose labels (by ``_rules``) follow the target mix in expectation.
-    """
-    dispute_type = weighted(rng, TYPE_MIX)
-    cause = _pick_cause(rng, banks.causes_of(dispute_type))
-    register = weighted(rng, CALM_REGISTER_MIX if cause.calm_only else REGISTER_MIX)
-    script = weighted(rng, SCRIPT_MIX)
-    provinces = banks.tables["places"]["provinces"]
-    if script == "traditional_hk":
-        candidates = [i for i, p in enumerate(provinces) if p["region"] == "cantonese"]
+def _grade_and_escalation(
+    rng: random.Random, cause: Cause, register: str
+) -> tuple[str, bool]:
+    """The target grade and escalation, from the type's mix tilted by the register."""
+    dispute_type = cause.dispute_type
+    if cause.crime:
+        money = cause.money
+        feasible = (
+            tuple(_tier_range(cause, t) is not None for t in CRIME_TIERS.values())
+            if money is not None and money.required
+            else (True, False, False)
+        )
     else:
-        candidates = list(range(len(provinces)))
-    province = rng.choices(candidates, weights=[provinces[i]["weight"] for i in candidates])[0]
-    setting = cause.setting if cause.setting != "any" else rng.choice(("rural", "urban"))
-    fitting = [r for r in cause.relations if r not in OFF_SETTING.get(setting, ())]
-    relation = rng.choice(fitting or list(cause.relations))
-
-    feasible = _feasible_grades(cause)
-    weights = [w if ok else 0.0 for w, ok in zip(GRADE_MIX[dispute_type], feasible, strict=True)]
+        feasible = _feasible_grades(cause)
+    tilt = REGISTER_GRADE_TILT.get(register, (1.0, 1.0, 1.0))
+    weights = [
+        w * t if ok else 0.0
+        for w, t, ok in zip(GRADE_MIX[dispute_type], tilt, feasible, strict=True)
+    ]
     grade = rng.choices(("general", "complex", "difficult"), weights=weights)[0]
+    if cause.crime:
+        # A theft or a fraud is told as facts, not as a quarrel: its grade comes from the sum.
+        return grade, False
     p_complex, p_difficult = ESCALATION_GIVEN_GRADE[dispute_type]
+    e_tilt = REGISTER_ESCALATION_TILT.get(register, 1.0)
+    p_complex = min(p_complex * e_tilt, MAX_ESCALATION)
+    p_difficult = min(p_difficult * e_tilt, MAX_ESCALATION)
     escalate = (grade == "complex" and rng.random() < p_complex) or (
         grade == "difficult" and rng.random() < p_difficult
     )
@@ -291,8 +331,17 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
     if cause.absent and grade == "complex":
         # The other party has vanished: nobody is there to threaten or push.
         escalate = False
+    return grade, escalate
 
-    if cause.calm_only or (cause.absent and not escalate):
+
+def _violence_and_injury(
+    rng: random.Random, cause: Cause, register: str, relation: str, grade: str, escalate: bool
+) -> tuple[str, str | None]:
+    """The violence level and the injury it caused (``minor``, ``hospital`` or None)."""
+    dispute_type = cause.dispute_type
+    person = relation not in ORG_RELATIONS and not cause.absent
+    injury: str | None = None
+    if cause.calm_only or cause.crime or (cause.absent and not escalate):
         violence = "none"
     elif grade == "general":
         violence = weighted(rng, CALM_VIOLENCE)
@@ -300,6 +349,13 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
         violence = "self_harm"
     elif escalate and grade == "difficult" and relation in ORG_RELATIONS:
         violence = weighted(rng, ORG_SEVERE_VIOLENCE)
+    elif (
+        escalate
+        and grade == "difficult"
+        and rng.random() < HOSPITAL_INJURY_SHARE.get(register, HOSPITAL_INJURY_DEFAULT)
+    ):
+        violence = weighted(rng, PHYSICAL_VIOLENCE)
+        injury = "hospital"
     elif escalate:
         mix = MODERATE_VIOLENCE if grade == "complex" else SEVERE_VIOLENCE
         violence = weighted(rng, mix[dispute_type])
@@ -314,10 +370,49 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
         violence = ONEOFF_SWAPS[violence]
     if violence == "ongoing_fight" and register in STATIC_REGISTERS:
         violence = "past_fight"
+    if injury is None and person:
+        if violence in PHYSICAL_VIOLENCE and grade == "complex":
+            if rng.random() < MINOR_INJURY_SHARE.get(register, MINOR_INJURY_DEFAULT):
+                injury = "minor"
+        elif violence == "weapon":
+            if rng.random() < WEAPON_INJURY_SHARE.get(register, WEAPON_INJURY_DEFAULT):
+                injury = "hospital"
+    return violence, injury
+
+
+def sample_factors(rng: random.Random, banks: Banks) -> Factors:
+    """Draw the factors of one record.
+
+    The register is drawn first and the cause among those written in it, so that the register
+    shares follow ``REGISTER_MIX`` and the type shares ``TYPE_MIX`` whatever the register.
+
+    Args:
+        rng: the record's own random stream.
+        banks: the validated phrase banks.
+
+    Returns:
+        Factors whose labels (by ``_rules``) follow the target mix in expectation.
+    """
+    register = weighted(rng, REGISTER_MIX)
+    dispute_type = weighted(rng, TYPE_MIX)
+    cause = _pick_cause(rng, banks.causes_of(dispute_type, register))
+    script = weighted(rng, SCRIPT_MIX)
+    provinces = banks.tables["places"]["provinces"]
+    if script == "traditional_hk":
+        candidates = [i for i, p in enumerate(provinces) if p["region"] == "cantonese"]
+    else:
+        candidates = list(range(len(provinces)))
+    province = rng.choices(candidates, weights=[provinces[i]["weight"] for i in candidates])[0]
+    setting = cause.setting if cause.setting != "any" else rng.choice(("rural", "urban"))
+    fitting = [r for r in cause.relations if r not in OFF_SETTING.get(setting, ())]
+    relation = rng.choice(fitting or list(cause.relations))
+
+    grade, escalate = _grade_and_escalation(rng, cause, register)
+    violence, injury = _violence_and_injury(rng, cause, register, relation, grade, escalate)
     variant: str | None = None
     if violence in ("threat", "kill_threat") and rng.random() < JEST_SHARE:
         variant = "jest"
-    elif violence == "past_fight" and rng.random() < CALM_PAST_FIGHT_SHARE:
+    elif violence == "past_fight" and injury is None and rng.random() < CALM_PAST_FIGHT_SHARE:
         variant = "calm"
 
     repeat_calls = 0
@@ -327,7 +422,9 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
     blocking = False
     cross_region = False
     tier: str | None = "small"
-    if grade == "general":
+    if cause.crime:
+        tier = CRIME_TIERS[grade]
+    elif grade == "general":
         if not cause.calm_only and rng.random() < 0.1:
             repeat_calls = 1
     else:
@@ -380,7 +477,7 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
     if grade == "general" and amount is not None and amount >= SMALL_SUM_LIMIT:
         amount = None
 
-    decoy = not cause.calm_only and rng.random() < DECOY_SHARE
+    decoy = not (cause.calm_only or cause.crime) and rng.random() < DECOY_SHARE
     hard_case = cause.hard_case
     if hard_case is None:
         if variant == "jest":
@@ -401,6 +498,7 @@ def sample_factors(rng: random.Random, banks: Banks) -> Factors:
         province=province,
         relation=relation,
         violence=violence,
+        injury=injury,
         variant=variant,
         amount=amount,
         long_standing=long_standing,

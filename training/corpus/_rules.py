@@ -33,16 +33,20 @@ gathering          calling people to gather for a fight         yes         diff
 
 A threat made "in jest" is still a threat, and a past fight told calmly is still a fight.
 
+**Injury** (optional, only with a physical level: scuffle, past or ongoing fight, weapon): ``minor``
+(scratches, 擦伤, 轻微伤) calls for ``complex``; ``hospital`` (an injury from the dispute's violence
+that needed a hospital: 骨折, 缝针, 住院, 轻伤二级, 重伤) calls for ``difficult``.
+
 **Escalation** is true exactly when the violence level is one of threat .. gathering above.
 
 **Risk grade** is the highest grade any factor calls for:
 
-* ``difficult``: a difficult violence level; a collective of 10 or more people; a collective
-  blocking a road, site or office; 3 or more failed mediations; a party in another province; a
-  sum above 100,000 yuan.
-* ``complex``: a complex violence level; a repeat call (second report or later); a long-standing
-  grievance (a year or more); 3 to 9 parties; 1 or 2 failed mediations; a sum of 10,000 yuan or
-  more.
+* ``difficult``: a difficult violence level; a hospital injury; a collective of 10 or more
+  people; a collective blocking a road, site or office; 3 or more failed mediations; a party in
+  another province; a sum above 100,000 yuan.
+* ``complex``: a complex violence level; a minor injury; a repeat call (second report or later);
+  a long-standing grievance (a year or more); 3 to 9 parties; 1 or 2 failed mediations; a sum of
+  10,000 yuan or more.
 * ``general``: none of the above.
 """
 
@@ -74,6 +78,12 @@ ESCALATING_LEVELS: Final = MODERATE_LEVELS + SEVERE_LEVELS
 COLLECTIVE_SIZE: Final = 10
 """Number of people from which a dispute is collective."""
 
+PHYSICAL_LEVELS: Final = ("scuffle", "past_fight", "ongoing_fight", "weapon")
+"""Violence levels that can leave an injury."""
+
+INJURIES: Final = ("minor", "hospital")
+"""Injury factor values; ``hospital`` means treatment in hospital (difficult)."""
+
 SEVERAL_PARTIES: Final = 3
 """Number of parties from which a dispute has several parties."""
 
@@ -100,14 +110,19 @@ def assign_labels(factors: Factors) -> Labels:
         The dispute type, risk grade and escalation flag.
 
     Raises:
-        ValueError: the factors name an unknown violence level (a generator bug).
+        ValueError: the factors name an unknown violence level or injury, or an injury without
+            physical violence (a generator bug).
     """
     level = factors.violence
     if level not in VIOLENCE_LEVELS:
         raise ValueError(f"unknown violence level {level!r}")
+    injury = factors.injury
+    if injury is not None and (injury not in INJURIES or level not in PHYSICAL_LEVELS):
+        raise ValueError(f"injury {injury!r} does not fit violence level {level!r}")
     amount = factors.amount or 0
     difficult = (
         level in SEVERE_LEVELS
+        or injury == "hospital"
         or factors.parties >= COLLECTIVE_SIZE
         or factors.blocking
         or factors.mediations >= MANY_MEDIATIONS
@@ -117,6 +132,7 @@ def assign_labels(factors: Factors) -> Labels:
     complex_ = (
         level in MODERATE_LEVELS
         or level in HEATED_LEVELS
+        or injury == "minor"
         or factors.repeat_calls >= 2
         or factors.long_standing
         or factors.parties >= SEVERAL_PARTIES
