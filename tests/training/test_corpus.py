@@ -26,7 +26,7 @@ from training.corpus import (
 )
 from training.corpus.__main__ import main
 from training.corpus._banks import BANKS_DIR, load_banks
-from training.corpus._factors import REGISTER_MIX, SCRIPT_MIX, TYPE_MIX, Factors
+from training.corpus._factors import CRIME_TIERS, REGISTER_MIX, SCRIPT_MIX, TYPE_MIX, Factors
 from training.corpus._generate import generate_with_factors
 from training.corpus._rules import (
     CALM_LEVELS,
@@ -36,8 +36,8 @@ from training.corpus._rules import (
     VIOLENCE_LEVELS,
     assign_labels,
 )
-from training.corpus._script import NOISE_OPS, is_traditional
-from training.corpus._text import LARGE_SUM_LIMIT, SMALL_SUM_LIMIT, zh_number
+from training.corpus._script import NOISE_OPS, converter, is_traditional
+from training.corpus._text import LARGE_SUM_LIMIT, SMALL_SUM_LIMIT, sum_tier, zh_number
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SEED = 20261122
@@ -323,16 +323,174 @@ def test_cause_phrasings_carry_no_labelling_cues() -> None:
     forbidden = lint["forbidden_in_causes"]
     assert forbidden
     texts = [
-        t for c in banks.causes for t in (*c.oral, *c.formal, *c.demand_oral, *c.demand_formal)
+        t
+        for c in banks.causes
+        for t in (
+            *c.oral,
+            *c.formal,
+            *c.judgment,
+            *c.demand_oral,
+            *c.demand_formal,
+            *c.slots.get("topic", ()),
+        )
     ]
     for relation in banks.relations.values():
         texts.extend((*relation.background_oral, *relation.background_formal))
         texts.extend(f.oral for f in relation.forms)
     for path, phrases in banks.phrases.items():
-        if path.startswith(("factors.decoy", "registers.demand")):
+        if path.startswith(
+            (
+                "factors.decoy",
+                "registers.demand",
+                "registers.judgment.core",
+                "registers.judgment.demand",
+                "registers.petition_online.title",
+                "slots.topic",
+            )
+        ):
             texts.extend(phrases)
     offending = [(t, w) for t in texts for w in forbidden if w in t]
     assert offending == []
+
+
+# registers -------------------------------------------------------------------------------------
+
+PINYIN_NOTE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
+HTML_NOISE = re.compile(r"&nbsp;|<br/?>|</p><p>")
+COURT_MARKERS = re.compile("审理查明|查明|诉称|起诉|指控|认定事实|诉讼请求")
+COURT_ROLES = re.compile("原告|被告|被害人|上诉人")
+ONLINE_MARKERS = re.compile("关于|反映|投诉|求助|问题|您好|你好|领导|市长|书记|县长|12345")
+INJURY_WORDS = re.compile("伤|骨折|缝|住院|医院|擦破|抓破|青了|抓痕")
+
+
+def _plain(text: str) -> str:
+    """Simplified text without pinyin notes or HTML remnants, for marker checks."""
+    stripped = HTML_NOISE.sub("", PINYIN_NOTE.sub("", text))
+    return str(converter("t2s").convert(stripped))
+
+
+def _of_register(records: list[CorpusRecord], register: str) -> list[CorpusRecord]:
+    chosen = [r for r in records if r.register == register]
+    assert chosen, register
+    return chosen
+
+
+def test_generate_records_register_shares_are_near_target(records: list[CorpusRecord]) -> None:
+    counts = Counter(r.register for r in records)
+    for register, share in REGISTER_MIX.items():
+        assert abs(counts[register] / len(records) - share) < 0.025, register
+
+
+def test_judgment_records_carry_court_markers(records: list[CorpusRecord]) -> None:
+    for record in _of_register(records, "judgment"):
+        text = _plain(record.text)
+        assert COURT_MARKERS.search(text), record.id
+        assert COURT_ROLES.search(text), record.id
+
+
+def test_judgment_records_carry_no_caller_speech(records: list[CorpusRecord]) -> None:
+    banks = load_banks()
+    caller_words = [
+        w
+        for key in ("opener", "urgent", "closing")
+        for w in banks.get(f"registers.caller.{key}")
+        if len(w) > 2
+    ]
+    for record in _of_register(records, "judgment"):
+        text = _plain(record.text)
+        assert not [w for w in caller_words if w in text], record.id
+        assert not text.startswith("报警人"), record.id
+
+
+def test_petition_online_records_carry_platform_markers(records: list[CorpusRecord]) -> None:
+    for record in _of_register(records, "petition_online"):
+        assert ONLINE_MARKERS.search(_plain(record.text)), record.id
+
+
+def test_petition_online_records_rarely_escalate(records: list[CorpusRecord]) -> None:
+    online = _of_register(records, "petition_online")
+    share = sum(r.escalation for r in online) / len(online)
+    overall = sum(r.escalation for r in records) / len(records)
+    assert 0 < share < min(0.2, overall)
+    difficult = sum(r.risk_grade == "difficult" for r in online) / len(online)
+    assert difficult < 0.25
+
+
+def test_judgment_role_words_do_not_give_away_labels(records: list[CorpusRecord]) -> None:
+    judgments = [(r, _plain(r.text)) for r in _of_register(records, "judgment")]
+    for role in ("被告人", "原告", "上诉人"):
+        with_role = [r for r, text in judgments if role in text]
+        assert with_role, role
+        assert {r.escalation for r in with_role} == {True, False}, role
+        assert {r.risk_grade for r in with_role} == set(RISK_GRADE_IDS), role
+    plaintiffs = {r.dispute_type for r, text in judgments if "原告" in text}
+    assert plaintiffs == set(DISPUTE_TYPE_IDS)
+
+
+def test_new_registers_cover_every_dispute_type(records: list[CorpusRecord]) -> None:
+    for register in ("judgment", "petition_online"):
+        types = {r.dispute_type for r in _of_register(records, register)}
+        assert types == set(DISPUTE_TYPE_IDS), register
+
+
+def test_crime_causes_are_judgments_graded_by_their_sum(
+    sample: list[tuple[CorpusRecord, Factors]],
+) -> None:
+    crimes = [(r, f) for r, f in sample if f.cause.crime]
+    assert crimes
+    for record, factors in crimes:
+        assert record.register == "judgment"
+        assert record.dispute_type == "other"
+        assert not record.escalation
+        tier = sum_tier(factors.amount) if factors.amount is not None else "small"
+        assert CRIME_TIERS[record.risk_grade] == tier, record.id
+
+
+def test_calm_causes_stay_out_of_ledgers_petitions_and_judgments(
+    sample: list[tuple[CorpusRecord, Factors]],
+) -> None:
+    calm = [r for r, f in sample if f.cause.calm_only]
+    assert calm
+    assert not {r.register for r in calm} & {"ledger", "petition", "judgment"}
+
+
+def test_injury_records_name_the_injury_and_follow_the_rule(
+    sample: list[tuple[CorpusRecord, Factors]],
+) -> None:
+    injured = [(r, f) for r, f in sample if f.injury is not None]
+    assert {f.injury for _, f in injured} == {"minor", "hospital"}
+    for record, factors in injured:
+        assert record.escalation, record.id
+        if factors.injury == "hospital":
+            assert record.risk_grade == "difficult", record.id
+        else:
+            assert record.risk_grade != "general", record.id
+        if record.script == "simplified":
+            assert INJURY_WORDS.search(record.text), record.id
+
+
+def test_assign_labels_injury_raises_the_grade(
+    sample: list[tuple[CorpusRecord, Factors]],
+) -> None:
+    base = next(
+        f
+        for r, f in sample
+        if r.risk_grade == "complex" and f.violence == "scuffle" and f.injury is None
+    )
+    assert assign_labels(dataclasses.replace(base, injury="hospital")).risk_grade == "difficult"
+    assert assign_labels(dataclasses.replace(base, injury="minor")).risk_grade == "complex"
+    with pytest.raises(ValueError, match="injury"):
+        assign_labels(dataclasses.replace(base, violence="none", injury="hospital"))
+
+
+def test_summaries_do_not_all_start_with_the_caller(records: list[CorpusRecord]) -> None:
+    summaries = [r for r in _of_register(records, "summary") if r.script == "simplified"]
+    share = sum(r.text.startswith("报警人") for r in summaries) / len(summaries)
+    assert 0.1 < share < 0.5
+
+
+def test_generate_records_never_double_the_currency(records: list[CorpusRecord]) -> None:
+    assert not [r.id for r in records if "人民币人民币" in _plain(r.text)]
 
 
 # scripts and noise -------------------------------------------------------------------------
@@ -465,6 +623,27 @@ def test_load_banks_rejects_cause_id_of_wrong_type(tmp_path: Path) -> None:
     causes[0]["id"] = "debt.misfiled"
     path.write_text(json.dumps(causes, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(InputFileError, match="land"):
+        load_banks(banks_dir)
+
+
+def test_load_banks_rejects_unknown_register(tmp_path: Path) -> None:
+    banks_dir = _copy_banks(tmp_path)
+    path = banks_dir / "causes" / "wages.json"
+    causes = json.loads(path.read_text(encoding="utf-8"))
+    causes[0]["registers"] = ["caller", "sermon"]
+    path.write_text(json.dumps(causes, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputFileError, match="sermon"):
+        load_banks(banks_dir)
+
+
+def test_load_banks_rejects_register_without_causes(tmp_path: Path) -> None:
+    banks_dir = _copy_banks(tmp_path)
+    path = banks_dir / "causes" / "neighbour.json"
+    causes = json.loads(path.read_text(encoding="utf-8"))
+    for cause in causes:
+        cause["registers"] = ["caller", "summary"]
+    path.write_text(json.dumps(causes, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(InputFileError, match="ledger"):
         load_banks(banks_dir)
 
 

@@ -162,7 +162,11 @@ class Relation:
 
 @dataclass(frozen=True)
 class Banks:
-    """Every bank, validated. ``phrases`` maps a dotted path (``violence.weapon.oral``) to texts."""
+    """Every bank, validated.
+
+    ``phrases`` maps a dotted path (``violence.weapon.oral``) to texts; ``by_register`` maps
+    ``"type|register"`` (``"debt|judgment"``) to the causes written in that register.
+    """
 
     causes: tuple[Cause, ...]
     relations: Mapping[str, Relation]
@@ -190,7 +194,7 @@ class Banks:
         return bool(self.phrases.get(path))
 
     def causes_of(self, dispute_type: str, register: str | None = None) -> tuple[Cause, ...]:
-        """The causes of one dispute type, in bank order; only those used in ``register`` if given."""
+        """The causes of one dispute type in bank order; with ``register``, those written in it."""
         if register is not None:
             return self.by_register.get(f"{dispute_type}|{register}", ())
         return tuple(c for c in self.causes if c.dispute_type == dispute_type)

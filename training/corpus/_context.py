@@ -29,17 +29,26 @@ UNCACHED: Final = frozenset({"when", "date", "datetime", "long_dur", "n"})
 """Slots drawn afresh at every use (two dates in one record may differ)."""
 
 CRIMINAL_LEVELS: Final = frozenset(
-    {"threat", "kill_threat", "scuffle", "past_fight", "ongoing_fight", "weapon", "arson", "gathering"}
+    {
+        "threat",
+        "kill_threat",
+        "scuffle",
+        "past_fight",
+        "ongoing_fight",
+        "weapon",
+        "arson",
+        "gathering",
+    }
 )
 """Violence levels a prosecutor charges (self-harm is not a crime of the other party)."""
 
-CRIMINAL_SHARE: Final = 0.6
+CRIMINAL_SHARE: Final = 0.5
 """Share of judgments about violence between persons that are criminal judgments."""
 
-PROPERTY_CRIME_SHARE: Final = 0.2
+PROPERTY_CRIME_SHARE: Final = 0.35
 """Share of judgments about a heated confrontation that are criminal (damage to property)."""
 
-WAGE_CRIME_SHARE: Final = 0.25
+WAGE_CRIME_SHARE: Final = 0.35
 """Share of calm wage judgments that are criminal (refusing to pay wages, 拒不支付劳动报酬)."""
 
 APPEAL_SHARE: Final = 0.15
@@ -95,7 +104,12 @@ class RecordContext:
         self.self_name = self._name(self.self_surname, self.self_sex, style)
         self.other_name = self._name(self.other_surname, self.other_sex, style)
         if self.other_name == self.self_name:
-            self.other_name = self.other_surname + rng.choice(self._given_pool(self.other_sex))
+            if self.court:
+                masks = self.grammar["court_name_masks"]
+                other = [m for m in masks if self.other_surname + m != self.self_name]
+                self.other_name = self.other_surname + rng.choice(other)
+            else:
+                self.other_name = self.other_surname + rng.choice(self._given_pool(self.other_sex))
         self.self_age = rng.randint(23, 78)
         self.other_age = min(max(self.self_age + rng.randint(-15, 15), 20), 85)
         places = tables["places"]
@@ -122,7 +136,7 @@ class RecordContext:
         if f.cause.crime:
             return "judgment_criminal"
         draw = rng.random()
-        if person and not f.cause.absent and f.violence in CRIMINAL_LEVELS:
+        if person and not f.cause.absent and f.violence in CRIMINAL_LEVELS and not f.variant:
             criminal = draw < CRIMINAL_SHARE
         elif person and not f.cause.absent and f.violence == "heated":
             criminal = draw < PROPERTY_CRIME_SHARE

@@ -33,7 +33,7 @@ REGISTER_MIX: Final = MappingProxyType(
         "judgment": 0.12,
     }
 )
-"""Register shares; the register is drawn first, then a cause written in it (``Cause.registers``)."""
+"""Register shares; the register is drawn first, then a cause written in it."""
 
 SCRIPT_MIX: Final = MappingProxyType(
     {"simplified": 0.70, "traditional_tw": 0.10, "traditional_hk": 0.07, "noisy": 0.13}
@@ -51,7 +51,7 @@ GRADE_MIX: Final = MappingProxyType(
 """Target (general, complex, difficult) weights for dispute causes of each type."""
 
 REGISTER_GRADE_TILT: Final = MappingProxyType(
-    {"petition_online": (1.3, 1.15, 0.4), "judgment": (0.8, 1.0, 1.3)}
+    {"petition_online": (1.4, 1.15, 0.4), "judgment": (0.95, 1.0, 1.2)}
 )
 """Multipliers on ``GRADE_MIX`` per register: online messages are rarely about violence or crowds;
 court cases more often are. Other registers keep the mix."""
@@ -295,9 +295,7 @@ def _feasible_grades(cause: Cause) -> tuple[bool, bool, bool]:
     return (money.low < SMALL_SUM_LIMIT, money.low < LARGE_SUM_LIMIT, True)
 
 
-def _grade_and_escalation(
-    rng: random.Random, cause: Cause, register: str
-) -> tuple[str, bool]:
+def _grade_and_escalation(rng: random.Random, cause: Cause, register: str) -> tuple[str, bool]:
     """The target grade and escalation, from the type's mix tilted by the register."""
     dispute_type = cause.dispute_type
     if cause.crime:
@@ -370,13 +368,12 @@ def _violence_and_injury(
         violence = ONEOFF_SWAPS[violence]
     if violence == "ongoing_fight" and register in STATIC_REGISTERS:
         violence = "past_fight"
-    if injury is None and person:
-        if violence in PHYSICAL_VIOLENCE and grade == "complex":
-            if rng.random() < MINOR_INJURY_SHARE.get(register, MINOR_INJURY_DEFAULT):
-                injury = "minor"
-        elif violence == "weapon":
-            if rng.random() < WEAPON_INJURY_SHARE.get(register, WEAPON_INJURY_DEFAULT):
-                injury = "hospital"
+    if injury is None and person and violence in PHYSICAL_VIOLENCE and grade == "complex":
+        minor_share = MINOR_INJURY_SHARE.get(register, MINOR_INJURY_DEFAULT)
+        injury = "minor" if rng.random() < minor_share else None
+    elif injury is None and person and violence == "weapon":
+        weapon_share = WEAPON_INJURY_SHARE.get(register, WEAPON_INJURY_DEFAULT)
+        injury = "hospital" if rng.random() < weapon_share else None
     return violence, injury
 
 

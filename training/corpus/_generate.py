@@ -23,6 +23,9 @@ from training.corpus._script import apply_noise, colour_speech, convert_script, 
 
 MAX_ATTEMPTS: Final = 50
 
+ONLINE_ORAL_SHARE: Final = 0.5
+"""Share of online messages whose cause clause is in speech style (楼上那家天天…)."""
+
 
 @dataclass(frozen=True)
 class CorpusRecord:
@@ -34,7 +37,7 @@ class CorpusRecord:
         dispute_type: land, neighbour, debt, wages or other.
         risk_grade: general, complex or difficult.
         escalation: True when the record shows a real risk of physical violence.
-        register: caller, summary, ledger, report or petition.
+        register: caller, summary, ledger, report, petition, petition_online or judgment.
         script: simplified, traditional_tw, traditional_hk or noisy.
         cause: stable cause id, e.g. ``land.homestead_boundary``.
         hard_case: short English reason for a deliberate hard case, else None.
@@ -68,7 +71,11 @@ class CorpusRecord:
 
 
 def _render(rng: random.Random, banks: Banks, factors: Factors) -> tuple[str, tuple[str, ...]]:
-    ctx = RecordContext(rng, banks, factors, oral=factors.register == "caller")
+    register = factors.register
+    oral = register == "caller" or (
+        register == "petition_online" and rng.random() < ONLINE_ORAL_SHARE
+    )
+    ctx = RecordContext(rng, banks, factors, oral=oral)
     segments = render_segments(ctx)
     if factors.register == "caller":
         segments = colour_speech(ctx, segments)

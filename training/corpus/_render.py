@@ -1,9 +1,13 @@
 """Composing a record's text from its factors, register by register.
 
 Each record is a list of ``Segment`` pieces (clauses with their own trailing punctuation). The core
-clause names the cause; optional clauses carry the violence level, history, parties, money and frame
-text of the register, in varying order. A segment is *essential* when it expresses a factor that the
-labels depend on, so that noise (truncation) never cuts one away.
+clause names the cause; optional clauses carry the violence level, injury, history, parties, money
+and frame text of the register, in varying order. A segment is *essential* when it expresses a
+factor that the labels depend on, so that noise (truncation) never cuts one away.
+
+Clause banks are keyed by style (``oral``/``formal``). A register or a judgment frame may add its
+own list next to them (``factors.repeat.judgment``, ``violence.heated.judgment_criminal``); a
+frame's list is always used, a register's list most of the time, the style's list otherwise.
 """
 
 from __future__ import annotations
@@ -11,10 +15,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from training.corpus._context import RecordContext
+from training.corpus._context import CRIMINAL_LEVELS, RecordContext
 from training.corpus._factors import ORG_RELATIONS
 from training.corpus._rules import MANY_MEDIATIONS, SEVERE_LEVELS
 from training.corpus._text import count_text, zh_number
+
+OWN_REGISTER_SHARE: Final = 0.8
+"""Share of clauses drawn from a register's own list when the banks have one."""
+
+CAUSE_COURT_SHARE: Final = 0.6
+"""Share of judgments told with the cause's own court phrasing, when it has one."""
+
+GENERIC_COURT_SHARE: Final = 0.3
+"""Share of the other judgments told with a type-level court phrasing (因{topic}问题发生纠纷)."""
+
+SUMMARY_TAGGED_SHARE: Final = 0.12
+"""Share of summaries without an opener, the caller tagged at the end instead."""
+
+COURT_BACKGROUND_SHARE: Final = 0.6
+"""Share of judgments that state the parties' relation (双方系邻居); other registers: 0.25."""
 
 OUTCOME_CLASS: Final = {
     "none": "calm",
@@ -55,12 +74,47 @@ def _style(ctx: RecordContext) -> str:
     return "oral" if ctx.oral else "formal"
 
 
+def _path(ctx: RecordContext, base: str) -> str:
+    """The list to draw a clause from: the frame's, the register's or the style's (see above)."""
+    if ctx.frame != ctx.factors.register and ctx.banks.has(f"{base}.{ctx.frame}"):
+        return f"{base}.{ctx.frame}"
+    own = f"{base}.{ctx.factors.register}"
+    if ctx.banks.has(own) and ctx.rng.random() < OWN_REGISTER_SHARE:
+        return own
+    return f"{base}.{_style(ctx)}"
+
+
+def _core_phrasings(ctx: RecordContext) -> tuple[str, ...]:
+    """The phrasings the cause clause is drawn from, by register."""
+    cause = ctx.factors.cause
+    register = ctx.factors.register
+    if register == "judgment":
+        rng = ctx.rng
+        if cause.judgment and (cause.crime or rng.random() < CAUSE_COURT_SHARE):
+            return cause.judgment
+        if not cause.crime and rng.random() < GENERIC_COURT_SHARE:
+            return ctx.banks.get(f"registers.judgment.core.{cause.dispute_type}")
+        unfit = ctx.grammar["court_unfit"]
+        fit = tuple(p for p in cause.formal if not any(w in p for w in unfit))
+        return fit or cause.judgment or cause.formal
+    if ctx.oral:
+        return cause.oral
+    if register == "petition_online":
+        unfit = ctx.grammar["online_unfit"]
+        fit = tuple(p for p in cause.formal if not any(w in p for w in unfit))
+        return fit or cause.oral or cause.formal
+    return cause.formal
+
+
 def _core(ctx: RecordContext) -> tuple[str, bool, bool]:
     """The cause clause; returns (text, shows the amount, shows the duration)."""
     cause = ctx.factors.cause
-    phrasings = cause.oral if ctx.oral else cause.formal
+    phrasings = _core_phrasings(ctx)
     if ctx.factors.amount is None:
         usable = [p for p in phrasings if "{amt}" not in p]
+        if not usable:
+            # Court phrasings may all name a sum; the written ones are checked to have one without.
+            usable = [p for p in (cause.oral if ctx.oral else cause.formal) if "{amt}" not in p]
     else:
         with_amount = [p for p in phrasings if "{amt}" in p]
         usable = with_amount if with_amount and ctx.rng.random() < 0.75 else list(phrasings)
@@ -81,10 +135,17 @@ def _violence(ctx: RecordContext, core: str) -> str | None:
     elif f.variant == "calm":
         key += "_calm"
     style = _style(ctx)
-    options = list(ctx.banks.get(f"violence.{key}.{style}"))
+    options = list(ctx.banks.get(_path(ctx, f"violence.{key}")))
     special = f"violence.{key}.{ctx.setting}.{style}"
     if ctx.banks.has(special) and ctx.rng.random() < 0.5:
         options = list(ctx.banks.get(special))
+    if f.injury is not None:
+        # The injury clause follows: keep the phrasings where the other side attacks and that
+        # do not name an injury of their own.
+        starts = tuple(ctx.grammar["self_actor_starts"])
+        hurt = ctx.grammar["injury_words"]
+        fitting = [o for o in options if not o.startswith(starts) and not any(w in o for w in hurt)]
+        options = fitting or options
     if f.cause.absent or f.relation in ORG_RELATIONS:
         # Nobody on the other side can be the actor: keep the phrasings about the reporting side.
         own_side = [o for o in options if "{O" not in o]
@@ -96,7 +157,6 @@ def _middles(ctx: RecordContext, core: str, *, with_mediation: bool) -> list[Seg
     """Every optional clause of the record, shuffled; the core and the frame are not included."""
     f = ctx.factors
     rng = ctx.rng
-    style = _style(ctx)
     out: list[Segment] = []
     violence = _violence(ctx, core)
     if violence:
@@ -106,23 +166,23 @@ def _middles(ctx: RecordContext, core: str, *, with_mediation: bool) -> list[Seg
             "k": count_text(rng, f.repeat_calls),
             "kth": zh_number(f.repeat_calls, liang=False),
         }
-        out.append(Segment(_pick(ctx, f"factors.repeat.{style}", overrides), True, "repeat"))
+        out.append(Segment(_pick(ctx, _path(ctx, "factors.repeat"), overrides), True, "repeat"))
     elif f.repeat_calls == 1:
-        out.append(Segment(_pick(ctx, f"factors.first.{style}"), False, "first"))
+        out.append(Segment(_pick(ctx, _path(ctx, "factors.first")), False, "first"))
     if with_mediation:
         mediation = mediation_clause(ctx)
         if mediation:
             out.append(mediation)
     if f.parties >= 10:
-        out.append(Segment(_pick(ctx, f"factors.collective.{style}"), True, "collective"))
+        out.append(Segment(_pick(ctx, _path(ctx, "factors.collective")), True, "collective"))
         if f.blocking:
-            out.append(Segment(_pick(ctx, f"factors.blocking.{style}"), True, "blocking"))
+            out.append(Segment(_pick(ctx, _path(ctx, "factors.blocking")), True, "blocking"))
     elif f.parties >= 3:
-        out.append(Segment(_pick(ctx, f"factors.several.{style}"), True, "several"))
+        out.append(Segment(_pick(ctx, _path(ctx, "factors.several")), True, "several"))
     if f.cross_region:
-        out.append(Segment(_pick(ctx, f"factors.cross.{style}"), True, "cross"))
+        out.append(Segment(_pick(ctx, _path(ctx, "factors.cross")), True, "cross"))
     if f.decoy:
-        path = f"factors.decoy.{f.cause.dispute_type}.{style}"
+        path = f"factors.decoy.{f.cause.dispute_type}.{_style(ctx)}"
         out.append(Segment(_pick(ctx, path), True, "decoy"))
     calm = f.violence in ("none", "argument")
     if (
@@ -132,13 +192,20 @@ def _middles(ctx: RecordContext, core: str, *, with_mediation: bool) -> list[Seg
         and f.parties == 2
         and calm
         and not f.cause.calm_only
+        and ctx.frame != "judgment_criminal"
         and rng.random() < 0.2
     ):
-        out.append(Segment(_pick(ctx, f"factors.willing.{style}"), False, "willing"))
+        out.append(Segment(_pick(ctx, _path(ctx, "factors.willing")), False, "willing"))
     rng.shuffle(out)
+    if f.injury is not None:
+        # The injury is told right after the violence that caused it.
+        injury = Segment(_pick(ctx, _path(ctx, f"violence.injury.{f.injury}")), True, "injury")
+        after = next((i + 1 for i, s in enumerate(out) if s.kind == "violence"), len(out))
+        out.insert(after, injury)
     relation = ctx.banks.relations[f.relation]
     background = relation.background_oral if ctx.oral else relation.background_formal
-    if background and rng.random() < 0.25:
+    share = COURT_BACKGROUND_SHARE if ctx.court else 0.25
+    if background and rng.random() < share:
         out.insert(0, Segment(ctx.fill(rng.choice(background)), False, "background"))
     return out
 
@@ -150,29 +217,35 @@ def mediation_clause(ctx: RecordContext) -> Segment | None:
         return None
     kind = "many" if f.mediations >= MANY_MEDIATIONS else "few"
     k = count_text(ctx.rng, f.mediations)
-    text = _pick(ctx, f"factors.mediation_{kind}.{_style(ctx)}", {"k": k})
+    text = _pick(ctx, _path(ctx, f"factors.mediation_{kind}"), {"k": k})
     return Segment(text, True, "mediation")
 
 
 def _history_segments(ctx: RecordContext, core_has_dur: bool) -> list[Segment]:
     f = ctx.factors
     if f.long_standing and (not core_has_dur or ctx.rng.random() < 0.4):
-        return [Segment(_pick(ctx, f"factors.long.{_style(ctx)}"), not core_has_dur, "long")]
+        return [Segment(_pick(ctx, _path(ctx, "factors.long")), not core_has_dur, "long")]
     return []
 
 
 def _money_segments(ctx: RecordContext, core_has_amt: bool) -> list[Segment]:
     if ctx.factors.amount is not None and not core_has_amt:
-        return [Segment(_pick(ctx, f"factors.money.{_style(ctx)}"), True, "money")]
+        return [Segment(_pick(ctx, _path(ctx, "factors.money")), True, "money")]
     return []
 
 
 def _demand(ctx: RecordContext) -> str:
     cause = ctx.factors.cause
     own = cause.demand_oral if ctx.oral else cause.demand_formal
+    shared = ctx.banks.get(f"registers.demand.{cause.dispute_type}.{_style(ctx)}")
+    if ctx.factors.register == "petition_online":
+        # A message to a platform asks the authorities, not the police officer on the phone.
+        unfit = ctx.grammar["online_unfit"]
+        own = tuple(d for d in own if not any(w in d for w in unfit))
+        shared = tuple(d for d in shared if not any(w in d for w in unfit)) or shared
     if own and ctx.rng.random() < 0.6:
         return ctx.fill(ctx.rng.choice(own))
-    return _pick(ctx, f"registers.demand.{cause.dispute_type}.{_style(ctx)}")
+    return ctx.fill(ctx.rng.choice(shared))
 
 
 def _clauses(
@@ -248,7 +321,11 @@ def _caller(ctx: RecordContext) -> list[Segment]:
 def _summary(ctx: RecordContext) -> list[Segment]:
     rng = ctx.rng
     f = ctx.factors
-    opener = _pick(ctx, "registers.summary.opener") + rng.choice(("：", "：", "，"))
+    # Some call-takers write the facts straight away and tag the caller at the end.
+    tagged = rng.random() < SUMMARY_TAGGED_SHARE
+    opener = ""
+    if not tagged:
+        opener = _pick(ctx, "registers.summary.opener") + rng.choice(("：", "：", "，"))
     core, middles = _clauses(ctx)
     place_mode = rng.random()
     if place_mode < 0.3:
@@ -256,9 +333,11 @@ def _summary(ctx: RecordContext) -> list[Segment]:
             _place_prefix(ctx) + core.text if rng.random() < 0.5 else core.text, True, "core"
         )
     body = _punctuate(ctx, [core, *middles], final="。")
-    out = [Segment(opener, False, "opener"), *body]
+    out = [Segment(opener, False, "opener"), *body] if opener else body
     if rng.random() < 0.7:
         out.append(Segment(_pick(ctx, "registers.summary.closing") + "。", False, "closing"))
+    if tagged:
+        out.append(Segment(_pick(ctx, "registers.summary.caller_tag"), False, "tag"))
     if rng.random() < 0.3 and f.variant is None and f.violence != "past_fight":
         outcome = _outcome_class(ctx)
         out.append(Segment(_pick(ctx, f"registers.summary.scene.{outcome}") + "。", False, "scene"))
@@ -380,12 +459,134 @@ def _petition(ctx: RecordContext) -> list[Segment]:
     return out
 
 
+PLEADED_SHARE: Final = 0.45
+"""Share of civil judgments that give the plaintiff's account (原告诉称) instead of the findings."""
+
+CLAIM_FIRST_SHARE: Final = 0.4
+"""Share of pleaded accounts that open with the claims (诉讼请求：…事实和理由：)."""
+
+CHARGED_SHARE: Final = 0.4
+"""Share of criminal judgments that give the indictment (公诉机关指控) instead of the findings."""
+
+
+def _charge(ctx: RecordContext) -> str | None:
+    """The criminal charge the facts support, or None (a crime-free civil matter)."""
+    f = ctx.factors
+    if "charge" in f.cause.slots:
+        return ctx.slot("charge")
+    if f.injury == "hospital":
+        kind = "injury"
+    elif f.violence == "gathering":
+        kind = "brawl"
+    elif f.violence in CRIMINAL_LEVELS:
+        kind = "provocation"
+    elif f.violence == "heated":
+        kind = "damage"
+    elif f.cause.dispute_type == "wages":
+        kind = "wages"
+    else:
+        return None
+    return ctx.rng.choice(ctx.banks.get(f"registers.judgment.charge.{kind}"))
+
+
+def _judgment(ctx: RecordContext) -> list[Segment]:
+    """Fact-finding passage of a court document (判决书/裁定书), in its criminal, civil or appeal
+    frame; the court's reasoning (本院认为) is never written."""
+    rng = ctx.rng
+    f = ctx.factors
+    frame = ctx.frame
+    base = "registers.judgment"
+    criminal = frame == "judgment_criminal"
+    pleaded = frame == "judgment_civil" and rng.random() < PLEADED_SHARE
+    claim_first = pleaded and rng.random() < CLAIM_FIRST_SHARE
+    charge = _charge(ctx) if criminal else None
+    charged = charge is not None and rng.random() < CHARGED_SHARE
+    demand_path = f"{base}.demand.{f.cause.dispute_type}"
+    if claim_first:
+        head = (
+            _pick(ctx, f"{base}.claim_head")
+            + _pick(ctx, demand_path)
+            + "。"
+            + _pick(ctx, f"{base}.claim_facts")
+        )
+    elif pleaded:
+        head = _pick(ctx, f"{base}.opener.pleaded")
+    elif charged:
+        head = _pick(ctx, f"{base}.opener.charged")
+    else:
+        head = _pick(ctx, f"{base}.opener.found.{frame}")
+    core, middles = _clauses(ctx)
+    if ctx.self_mentions == 0 and ctx.other_mentions == 0:
+        # A court names the parties: 双方 alone is not enough.
+        parties = _pick(ctx, f"{base}.parties")
+        if "双方" in core.text:
+            core = Segment(core.text.replace("双方", parties, 1), True, "core")
+        else:
+            clause = parties + _pick(ctx, f"{base}.parties_clause")
+            middles.insert(0, Segment(clause, False, "parties"))
+    lead = ""
+    if rng.random() < 0.6:
+        lead = ctx.slot("datetime") + "许，" if criminal else ctx.slot("date") + "，"
+    if "place" not in ctx.cache and rng.random() < 0.35:
+        lead += _place_prefix(ctx)
+    body = [Segment(lead + core.text, True, "core"), *middles]
+    if f.cause.absent and not criminal and rng.random() < 0.5:
+        body.append(Segment(_pick(ctx, f"{base}.absent_note"), False, "absent"))
+    if pleaded and not claim_first:
+        tail = _pick(ctx, f"{base}.plead_tail") + _pick(ctx, demand_path)
+        body.append(Segment(tail, False, "demand"))
+    out = [Segment(head, False, "opener"), *_punctuate(ctx, body, final="。")]
+    if charged:
+        line = _pick(ctx, f"{base}.charge_line", {"charge": str(charge)})
+        out.append(Segment(line + "。", False, "charge"))
+    if criminal and rng.random() < 0.4:
+        out.append(Segment(_pick(ctx, f"{base}.aftermath") + "。", False, "aftermath"))
+    if not pleaded and rng.random() < 0.4:
+        out.append(Segment(_pick(ctx, f"{base}.evidence.{frame}") + "。", False, "evidence"))
+    return out
+
+
+def _petition_online(ctx: RecordContext) -> list[Segment]:
+    """A citizen's message to an online platform (市长信箱, 12345 留言, 问政平台)."""
+    rng = ctx.rng
+    base = "registers.petition_online"
+    out: list[Segment] = []
+    titled = rng.random() < 0.75
+    if titled:
+        mark = rng.choice(("\n", "\n", " ", "。"))
+        out.append(Segment(_pick(ctx, f"{base}.title") + mark, False, "title"))
+    if not titled or rng.random() < 0.55:
+        newline = "\n" if rng.random() < 0.3 else ""
+        out.append(Segment(_pick(ctx, f"{base}.salutation") + newline, False, "salutation"))
+    intro: list[str] = []
+    if ctx.setting in ("rural", "urban") and rng.random() < 0.45:
+        intro.append(_pick(ctx, f"{base}.intro_{ctx.setting}"))
+    if rng.random() < 0.12:
+        intro.append(_pick(ctx, f"{base}.anonymous"))
+    if intro:
+        out.append(Segment("，".join(intro) + "。", False, "intro"))
+    core, middles = _clauses(ctx, mixed_style=True)
+    body = [core, *middles]
+    if rng.random() < 0.3 and ctx.factors.violence != "reconciled":
+        body.append(Segment(_demand(ctx), False, "demand"))
+    if rng.random() < 0.35:
+        body.append(Segment(_pick(ctx, f"{base}.frustration"), False, "frustration"))
+    if rng.random() < 0.85:
+        body.append(Segment(_pick(ctx, f"{base}.request"), False, "request"))
+    out.extend(_punctuate(ctx, body, final=rng.choice(("。", "。", "！"))))
+    if rng.random() < 0.55:
+        out.append(Segment(_pick(ctx, f"{base}.closing"), False, "closing"))
+    return out
+
+
 _RENDERERS: Final = {
     "caller": _caller,
     "summary": _summary,
     "report": _report,
     "ledger": _ledger,
     "petition": _petition,
+    "petition_online": _petition_online,
+    "judgment": _judgment,
 }
 
 

@@ -169,7 +169,8 @@ def _truncate(
 ) -> bool:
     """Cut the last segment mid-sentence; never cut a label factor or an inserted noise clause."""
     if segments[-1].essential or segments[-1].kind in NOISE_OPS:
-        closing_path = "registers.summary.closing"
+        own_tail = f"noise.tail.{ctx.factors.register}"
+        closing_path = own_tail if banks.has(own_tail) else "registers.summary.closing"
         segments.append(
             Segment(ctx.fill(rng.choice(banks.get(closing_path))) + "。", False, "closing")
         )
