@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -49,6 +50,7 @@ ROUNDS = 3
 WARM_UP_RECORDS = 64
 RSS_RECORDS = 1000
 PEER_VERSION = "peer-tfidf-logreg"
+_LOG = logging.getLogger("bench_model")
 LIBRARIES = ("numpy", "scikit-learn", "jieba", "rjieba", "opencc")
 
 Predict = Callable[[Sequence[str]], object]
@@ -79,6 +81,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=500,
         help="single-record predictions timed per pipeline (%(default)s)",
     )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS_DIR,
+        help="directory with the generated train.jsonl and test.jsonl (%(default)s)",
+    )
+    parser.add_argument(
+        "--gold", type=Path, default=GOLD_TEST, help="hand-written test set (%(default)s)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     # Internal: the memory measurement re-runs this file as a child process.
     parser.add_argument("--rss-child", choices=["model", "peer"], help=argparse.SUPPRESS)
@@ -103,17 +114,35 @@ def chunked(predict: Predict, texts: Sequence[str], chunk: int = CHUNK) -> None:
         predict(texts[begin : begin + chunk])
 
 
-def child_main(kind: str, directory: Path) -> int:
-    """Load one pipeline, warm it up, predict ``RSS_RECORDS`` records; print peak RSS as JSON.
+def _vm_hwm_mib() -> float | None:
+    # Linux's own high-water mark of this address space, as a cross-check of ru_maxrss.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def child_main(kind: str, directory: Path, source: Path) -> int:
+    """Load one pipeline, warm it up, predict ``RSS_RECORDS`` records; print figures as JSON.
+
+    Prints ``cold_start_s`` (load plus the first single-record prediction, which is where jieba
+    and the other lazy parts initialise), ``loaded_mib`` (peak RSS once loaded) and ``peak_mib``
+    (peak RSS at the end), both from ``getrusage(RUSAGE_SELF).ru_maxrss``.
 
     Args:
         kind: ``"model"`` (a bundle, through ``load_model``) or ``"peer"`` (a saved peer).
         directory: where the bundle or the saved peer lies.
+        source: JSONL file whose first ``RSS_RECORDS`` texts are predicted.
 
     Returns:
         The process exit status.
     """
-    texts = read_texts(CORPUS_DIR / "test.jsonl", RSS_RECORDS)
+    texts = read_texts(source, RSS_RECORDS)
+    began = time.perf_counter()
     predict: Predict
     if kind == "model":
         from models.loading import load_model
@@ -124,22 +153,36 @@ def child_main(kind: str, directory: Path) -> int:
 
         predict = PeerPipeline.load(directory).predict_proba
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    predict(texts[:1])
+    cold_start = time.perf_counter() - began
     predict(texts[:WARM_UP_RECORDS])
     chunked(predict, texts)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # ru_maxrss is in KiB on Linux.
-    print(json.dumps({"loaded_mib": loaded / 1024, "peak_mib": peak / 1024, "n": len(texts)}))
+    figures = {
+        "cold_start_s": cold_start,
+        "loaded_mib": loaded / 1024,
+        "peak_mib": peak / 1024,
+        "vm_hwm_mib": _vm_hwm_mib(),
+        "n": len(texts),
+    }
+    print(json.dumps(figures))
     return 0
 
 
-def measure_rss(kind: str, directory: Path) -> dict[str, float]:
-    """Peak RSS of a fresh process serving one pipeline (see ``child_main``).
+# Linux carries ru_maxrss across exec, so a child started straight from this (large) process
+# would report our own peak. A small intermediate interpreter starts the measured process.
+_LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+
+
+def measure_rss(kind: str, directory: Path, corpus: Path) -> dict[str, float]:
+    """Cold start and peak RSS of a fresh process serving one pipeline (see ``child_main``).
 
     Raises:
         RuntimeError: the child process failed (its stderr tail is in the message).
     """
-    command = [sys.executable, str(Path(__file__).resolve()), "--rss-child", kind]
-    command += ["--model", str(directory)]
+    command = [sys.executable, "-c", _LAUNCHER, sys.executable, str(Path(__file__).resolve())]
+    command += ["--rss-child", kind, "--model", str(directory), "--corpus", str(corpus)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the {kind} memory child failed:\n{done.stderr[-2000:]}")
@@ -264,6 +307,10 @@ def _labels(data: LabelledSet) -> dict[str, list[str]]:
     }
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def _versions() -> dict[str, str]:
     found = {}
     for name in LIBRARIES:
@@ -274,10 +321,13 @@ def _versions() -> dict[str, str]:
     return found
 
 
+_WIDTH = 48
+
+
 def _row(label: str, pair: Sequence[float], fmt: str) -> str:
     ours, peer = pair
     ratio = ours / peer if peer else float("nan")
-    return f"{label:<40}{ours:>12{fmt}}{peer:>12{fmt}}{ratio:>12.2f}"
+    return f"{label:<{_WIDTH}}{ours:>12{fmt}}{peer:>12{fmt}}{ratio:>12.2f}"
 
 
 def render(report: dict[str, Any]) -> str:
@@ -288,7 +338,16 @@ def render(report: dict[str, Any]) -> str:
         f"machine: {machine['cpus']} CPUs ({machine['arch']}), Python {machine['python']}, "
         f"{machine['platform']}; load average at start {machine['load_average_start']:.2f}",
         "libraries: " + ", ".join(f"{k} {v}" for k, v in machine["libraries"].items()),
-        f"model: {report['model']['directory']} ({report['model']['version']})",
+        f"model: {report['model']['directory']} ({report['model']['version']}); "
+        + (
+            "trained on this train.jsonl"
+            if report["model"]["trained_on_this_train_split"]
+            else "WARNING: trained on other data than this train.jsonl (sha256 "
+            f"{report['model']['training_data_sha256']}); rebuild it for a fair comparison"
+        ),
+        f"data (sha256 of texts and labels): {data['train']} {data['train_sha256']}, "
+        f"{data['speed_source']} {data['test_sha256']}, {data['gold_test']} "
+        f"{data['gold_test_sha256']}",
         f"peer: trained on {data['train']} ({data['train_records']:,} records) in "
         f"{peer_info['train_seconds']:.1f} s; {peer_info['vocabulary']:,} n-grams; lbfgs "
         "iterations "
@@ -298,30 +357,31 @@ def render(report: dict[str, Any]) -> str:
         f"({data['speed_distinct']:,} distinct), chunks of {CHUNK}, best of {ROUNDS}; latency "
         f"over {data['latency_samples']:,} single-record calls",
         "",
-        f"{'measure':<40}{'ours':>12}{'peer':>12}{'ours/peer':>12}",
-        "-" * 76,
+        f"{'measure':<{_WIDTH}}{'ours':>12}{'peer':>12}{'ours/peer':>12}",
+        "-" * (_WIDTH + 36),
         _row("batch throughput (records/s)", perf["throughput_rps"], ",.0f"),
         _row("latency p50 (ms)", perf["latency_p50_ms"], ".2f"),
         _row("latency p95 (ms)", perf["latency_p95_ms"], ".2f"),
         _row("latency p99 (ms)", perf["latency_p99_ms"], ".2f"),
         _row(f"load time (s, best of {ROUNDS})", perf["load_seconds"], ".3f"),
+        _row("cold start to 1st prediction (s)", perf["cold_start_seconds"], ".2f"),
         _row("peak RSS after load (MiB)", perf["rss_loaded_mib"], ",.0f"),
         _row(f"peak RSS, {RSS_RECORDS:,} records (MiB)", perf["rss_peak_mib"], ",.0f"),
         "",
-        f"{'accuracy':<40}{'ours':>12}{'peer':>12}{'ours-peer':>12}",
-        "-" * 76,
+        f"{'accuracy':<{_WIDTH}}{'ours':>12}{'peer':>12}{'ours-peer':>12}",
+        "-" * (_WIDTH + 36),
     ]
     for set_name, metrics in report["accuracy"].items():
         for metric, (ours, peer) in metrics.items():
-            lines.append(
-                f"{set_name + ' ' + metric:<40}{ours:>12.4f}{peer:>12.4f}{ours - peer:>+12.4f}"
-            )
+            label = f"{set_name} {metric}"
+            lines.append(f"{label:<{_WIDTH}}{ours:>12.4f}{peer:>12.4f}{ours - peer:>+12.4f}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Train the peer, take every measurement, and return the figures."""
     from bench._peer import HEADS, MAX_ITER, PeerPipeline
+    from models.bundle import read_manifest
     from models.loading import load_model
     from training.data import read_labelled
     from training.evaluate import predict_all
@@ -329,11 +389,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     load_average = os.getloadavg()[0]
     model_dir = args.model.resolve()
     model: TriageModel = load_model(model_dir)
-    train = read_labelled([CORPUS_DIR / "train.jsonl"])
-    generated_test = read_labelled([CORPUS_DIR / "test.jsonl"])
-    gold_test = read_labelled([GOLD_TEST])
+    trained_on = str(read_manifest(model_dir).training.get("data_sha256", ""))
+    corpus = args.corpus.resolve()
+    train = read_labelled([corpus / "train.jsonl"])
+    generated_test = read_labelled([corpus / "test.jsonl"])
+    gold_test = read_labelled([args.gold.resolve()])
 
-    print(f"training the peer on {len(train.records):,} records ...", file=sys.stderr)
+    _LOG.info("training the peer on %d records ...", len(train.records))
     began = time.perf_counter()
     peer = PeerPipeline().fit(train.texts, _labels(train))
     train_seconds = time.perf_counter() - began
@@ -342,11 +404,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     texts = [distinct[i % len(distinct)] for i in range(args.records)]
     latency_texts = [distinct[i % len(distinct)] for i in range(args.latency_samples)]
     predicts: dict[str, Predict] = {"ours": model.predict, "peer": peer.predict_proba}
-    print("timing batch throughput and latency ...", file=sys.stderr)
+    _LOG.info("timing batch throughput and latency ...")
     timings = time_throughput(predicts, texts)
     time_latency(predicts, latency_texts, timings)
 
-    print("scoring accuracy ...", file=sys.stderr)
+    _LOG.info("scoring accuracy ...")
     scores: dict[str, dict[str, list[float]]] = {}
     for set_name, data in (("gold test", gold_test), ("generated test", generated_test)):
         ours = accuracy(data, predict_all(model, data.texts))
@@ -355,7 +417,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             metric: [ours[metric], theirs[metric]] for metric in ours
         }
 
-    print("measuring load time and memory ...", file=sys.stderr)
+    _LOG.info("measuring load time and memory ...")
     with tempfile.TemporaryDirectory(prefix="bench-model-peer-") as work:
         peer_dir = Path(work)
         peer.save(peer_dir)
@@ -368,7 +430,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             best_load_seconds(lambda: load_model(model_dir)),
             best_load_seconds(lambda: PeerPipeline.load(peer_dir)),
         ]
-        rss = [measure_rss("model", model_dir), measure_rss("peer", peer_dir)]
+        rss = [measure_rss("model", model_dir, corpus), measure_rss("peer", peer_dir, corpus)]
 
     return {
         "machine": {
@@ -379,11 +441,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "load_average_start": load_average,
             "libraries": _versions(),
         },
-        "model": {"directory": str(model_dir), "version": model.version},
+        "model": {
+            "directory": str(model_dir),
+            "version": model.version,
+            "training_data_sha256": trained_on[:12],
+            "trained_on_this_train_split": trained_on == train.sha256,
+        },
         "data": {
-            "train": str(CORPUS_DIR.relative_to(REPO_ROOT) / "train.jsonl"),
+            "train": _shown(corpus / "train.jsonl"),
             "train_records": len(train.records),
-            "speed_source": str(CORPUS_DIR.relative_to(REPO_ROOT) / "test.jsonl"),
+            "train_sha256": train.sha256[:12],
+            "test_sha256": generated_test.sha256[:12],
+            "gold_test_sha256": gold_test.sha256[:12],
+            "speed_source": _shown(corpus / "test.jsonl"),
+            "gold_test": _shown(args.gold.resolve()),
             "speed_distinct": len(distinct),
             "records": args.records,
             "latency_samples": args.latency_samples,
@@ -400,8 +471,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "latency_p95_ms": [timings[n].percentile(95) for n in predicts],
             "latency_p99_ms": [timings[n].percentile(99) for n in predicts],
             "load_seconds": load_seconds,
+            "cold_start_seconds": [r["cold_start_s"] for r in rss],
             "rss_loaded_mib": [r["loaded_mib"] for r in rss],
             "rss_peak_mib": [r["peak_mib"] for r in rss],
+            "vm_hwm_mib": [r["vm_hwm_mib"] for r in rss],
         },
         "accuracy": scores,
     }
@@ -410,9 +483,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table; returns the process exit status."""
     args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     if args.rss_child:
-        return child_main(args.rss_child, args.model.resolve())
-    needed = [CORPUS_DIR / f"{split}.jsonl" for split in ("train", "test")] + [GOLD_TEST]
+        return child_main(args.rss_child, args.model.resolve(), args.corpus / "test.jsonl")
+    needed = [args.corpus / f"{split}.jsonl" for split in ("train", "test")] + [args.gold]
     missing = [str(path) for path in needed if not path.is_file()]
     if missing:
         print(

@@ -24,6 +24,13 @@ def _linear() -> Any:
     return LinearTriageModel
 
 
+@ARCHITECTURES.register("transformer.v1")
+def _transformer() -> Any:
+    from models.transformer import TransformerTriageModel
+
+    return TransformerTriageModel
+
+
 @ARCHITECTURES.register("keyword-baseline.v1")
 def _keyword_baseline() -> Any:
     from models.baseline import KeywordTriggerModel

@@ -132,6 +132,9 @@ class KindRules:
     """``pattern`` group index (a match's ``lastindex``) -> index into ``entries``; -1 elsewhere."""
     number_groups: tuple[int, ...]
     """Per entry, the ``pattern`` group holding its number; 0 when the entry has none."""
+    scanner: re.Pattern[str] | None
+    """``pattern`` rewritten to be found faster, with the same groups (see ``scanner_source``);
+    None when the first characters of the entries are not known."""
     anchor: re.Pattern[str] | None
     """Finds one of the literal strings every match contains (``nlp._cue_anchors``); when it
     finds nothing, ``pattern`` cannot match. None when no such strings could be read."""
@@ -377,7 +380,12 @@ def _compile_kind(
             ),
             where,
         )
-    pattern = _regex(_with_first_chars("|".join(sources)), f"{path}: kinds.{kind}")
+    alternation = "|".join(sources)
+    pattern = _regex(_with_first_chars(alternation), f"{path}: kinds.{kind}")
+    scanner_regex = scanner_source(alternation)
+    scanner = None if scanner_regex is None else _regex(scanner_regex, f"{path}: kinds.{kind}")
+    if scanner is not None and scanner.groupindex != pattern.groupindex:
+        raise RuntimeError(f"cue kind {kind}: the scanner numbers its groups differently")
     entry_of_group = [-1] * (pattern.groups + 1)
     for index in range(len(entries)):
         entry_of_group[pattern.groupindex[f"{_ENTRY_GROUP}{index}"]] = index
@@ -391,6 +399,7 @@ def _compile_kind(
             pattern.groupindex.get(f"{_NUMBER_GROUP}{index}", 0) for index in range(len(entries))
         ),
         anchor=None if anchors is None else anchor_pattern(anchors),
+        scanner=scanner,
         exclude=exclude,
         negatable=spec.negatable,
         requires_value=spec.requires_value,
@@ -412,6 +421,29 @@ def _with_first_chars(source: str) -> str:
     if chars is None:
         return source
     return "(?=[" + "".join(re.escape(c) for c in sorted(chars)) + "])(?:" + source + ")"
+
+
+def scanner_source(source: str) -> str | None:
+    """A regex that matches one character at every position where ``source`` matches.
+
+    ``[F](?<=(?=(?:source))[F])``, with ``F`` the characters a match of ``source`` starts with:
+    the engine skips to the next character of ``F`` with a table look-up (a pattern that starts
+    with a look-ahead gets no such skip, and a position costs several times more), steps back
+    over it and tries ``source`` there. Groups of ``source`` keep their numbers and capture what
+    they capture in a match of ``source`` at that position, and the match of ``source`` is the
+    same one (nothing follows it that could make it backtrack). Unlike ``finditer`` over
+    ``source``, matches are reported at every position, overlapping ones included: a caller that
+    wants ``finditer``'s matches skips those that start before the end of the last one it kept.
+
+    Returns:
+        The scanner's source, or None when the first characters are not known (or ``source`` can
+        match the empty string).
+    """
+    chars = first_chars(source)
+    if chars is None:
+        return None
+    first = "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
+    return f"{first}(?<=(?=(?:{source})){first})"
 
 
 def first_chars(source: str) -> frozenset[str] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -9,6 +11,8 @@ from nlp.errors import InvalidRecordError
 from nlp.validate import validate_text
 from service.deps import HolderDep, JsonBody, OperatorDep, StateDep
 from service.errors import ApiError
+from service.feedback import AuditEntry
+from service.handlers import request_id_of
 from service.records import error_entry, prepare_records, result_entry
 from service.schemas import (
     BatchRequest,
@@ -45,7 +49,21 @@ async def triage_one(
     except InvalidRecordError as error:
         state.metrics.observe_entries([error_entry(body.id, error)])
         raise
+    began = time.perf_counter()
     results = await state.runner.run(holder.model.predict, [text])
+    latency_ms = (time.perf_counter() - began) * 1000
+    await state.audit(
+        [
+            AuditEntry.of(
+                results[0],
+                request_id=request_id_of(request),
+                record_index=0,
+                endpoint="triage",
+                latency_ms=latency_ms,
+                operator_id=operator,
+            )
+        ]
+    )
     entry = result_entry(body.id, results[0])
     state.metrics.observe_entries([entry])
     return JSONResponse(entry)
@@ -80,8 +98,25 @@ async def triage_batch(
     prepared = prepare_records(
         [(record.id, record.text) for record in body.records], max_chars=limits.max_text_chars
     )
+    began = time.perf_counter()
     predictions = (
         await state.runner.run(holder.model.predict, list(prepared.texts)) if prepared.texts else []
+    )
+    latency_ms = (time.perf_counter() - began) * 1000
+    valid_positions = [i for i in range(len(body.records)) if i not in prepared.errors]
+    request_id = request_id_of(request)
+    await state.audit(
+        [
+            AuditEntry.of(
+                triage,
+                request_id=request_id,
+                record_index=position,
+                endpoint="batch",
+                latency_ms=latency_ms,
+                operator_id=operator,
+            )
+            for position, triage in zip(valid_positions, predictions, strict=True)
+        ]
     )
     entries = prepared.entries(predictions)
     state.metrics.observe_entries(entries)

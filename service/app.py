@@ -1,6 +1,7 @@
 """The FastAPI application: ``create_app(settings)``, and the factory uvicorn workers call.
 
-Start-up (the lifespan) loads the bundle, applies the configured review thresholds and colours,
+Start-up (the lifespan) opens and migrates the feedback database (unless ``feedback.enabled`` is
+off), loads the bundle, applies the configured review thresholds and colours,
 warms the model with a couple of predictions and only then serves: ``/readyz`` answers 200 from
 that moment. A missing or damaged bundle stops start-up with its error code; nothing falls back.
 """
@@ -19,8 +20,9 @@ from fastapi import FastAPI
 
 from models.protocol import TriageModel
 from nlp.errors import TriageError
-from service import api_admin, api_ops, api_triage
+from service import api_admin, api_feedback, api_ops, api_page, api_triage
 from service.errors import ApiError
+from service.feedback import FeedbackStore
 from service.handlers import install_handlers
 from service.limits import BodySizeLimitMiddleware
 from service.metrics import ServiceMetrics
@@ -81,6 +83,8 @@ def create_app(
     install_handlers(app)
     app.include_router(api_ops.router)
     app.include_router(api_triage.router)
+    app.include_router(api_feedback.router, include_in_schema=settings.feedback.enabled)
+    app.include_router(api_page.router)
     app.include_router(api_admin.router, include_in_schema=settings.admin.enabled)
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.limits.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
@@ -100,9 +104,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: ServiceState = app.state.service
     injected: TriageModel | None = app.state.injected_model
     try:
+        if state.settings.feedback.enabled:
+            state.store = await anyio.to_thread.run_sync(
+                FeedbackStore.open, state.settings.feedback.url()
+            )
         holder = await anyio.to_thread.run_sync(_first_holder, state, injected)
     except TriageError as error:
-        log.error("model load failed [%s]: %s", error.code, error.message)
+        log.error("start-up failed [%s]: %s", error.code, error.message)
+        _close_store(state)
         raise
     state.serve(holder)
     log.info("model ready version=%s directory=%s", holder.info.version, holder.info.directory)
@@ -111,7 +120,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         remove_handler()
+        _close_store(state)
         state.metrics.close()
+
+
+def _close_store(state: ServiceState) -> None:
+    if state.store is not None:
+        state.store.close()
+        state.store = None
 
 
 def _first_holder(state: ServiceState, injected: TriageModel | None) -> ModelHolder:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from service import cmd_model, cmd_score, cmd_serve
+from service import cmd_feedback, cmd_model, cmd_score, cmd_serve
 
 app = typer.Typer(
     name="triage",
@@ -18,8 +18,10 @@ app = typer.Typer(
 )
 
 app.command("generate-corpus")(cmd_model.generate_corpus)
+app.command("pretrain")(cmd_model.pretrain)
 app.command("train")(cmd_model.train)
 app.command("evaluate")(cmd_model.evaluate)
 app.command("predict")(cmd_score.predict)
 app.command("score")(cmd_score.score)
 app.command("serve")(cmd_serve.serve)
+app.add_typer(cmd_feedback.app, name="feedback")

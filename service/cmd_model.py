@@ -1,4 +1,5 @@
-"""Commands that build and measure models: ``generate-corpus``, ``train``, ``evaluate``."""
+"""Commands that build and measure models: ``generate-corpus``, ``pretrain``, ``train``,
+``evaluate``."""
 
 from __future__ import annotations
 
@@ -63,9 +64,67 @@ def train(
     feature_mode: Annotated[
         str, typer.Option(help="N-gram columns: 'vocabulary' (TF-IDF vocabulary) or 'hashing'.")
     ] = "vocabulary",
-    seed: Annotated[int, typer.Option(help="Seed for the calibration split.")] = 20261122,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the calibration split (and of every transformer choice).")
+    ] = 20261122,
+    arch: Annotated[
+        str, typer.Option(help="Model architecture: 'linear' (default) or 'transformer'.")
+    ] = "linear",
+    base_model: Annotated[
+        Path | None,
+        typer.Option(
+            help="[transformer] Local Hugging Face checkpoint directory to fine-tune (from "
+            "`triage pretrain`, or a BERT/RoBERTa copied in); never downloads. Without it "
+            "a small encoder is trained from random weights."
+        ),
+    ] = None,
+    dev: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="[transformer] Labelled file(s) for early stopping; without it a share of "
+            "--data is held out."
+        ),
+    ] = None,
+    epochs: Annotated[int, typer.Option(help="[transformer] Most passes over --data.")] = 5,
+    batch_size: Annotated[int, typer.Option(help="[transformer] Records per step.")] = 32,
+    learning_rate: Annotated[
+        float, typer.Option(help="[transformer] Peak learning rate after warm-up.")
+    ] = 2e-4,
+    max_length: Annotated[
+        int,
+        typer.Option(
+            help="[transformer] Window length in tokens; longer texts are read as overlapping "
+            "windows."
+        ),
+    ] = 256,
+    overlap: Annotated[
+        int | None,
+        typer.Option(
+            help="[transformer] Tokens shared by consecutive windows of a long text "
+            "(default: a quarter of --max-length, at most 64)."
+        ),
+    ] = None,
+    patience: Annotated[
+        int, typer.Option(help="[transformer] Evaluations without dev gain before stopping.")
+    ] = 2,
+    eval_every: Annotated[
+        int, typer.Option(help="[transformer] Steps between dev evaluations; 0 = per epoch.")
+    ] = 0,
+    max_minutes: Annotated[
+        float, typer.Option(help="[transformer] Time budget in minutes; 0 = none.")
+    ] = 0.0,
+    threads: Annotated[
+        int | None, typer.Option(help="[transformer] CPU threads for torch (default: all).")
+    ] = None,
+    checkpoint_dir: Annotated[
+        Path | None,
+        typer.Option(help="[transformer] Directory for resumable training checkpoints."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option(help="[transformer] Continue from --checkpoint-dir.")
+    ] = False,
 ) -> None:
-    """Train the linear model and write a bundle; prints a summary table."""
+    """Train a model (linear by default, or the transformer) and write a bundle."""
     from models.features import FeatureConfig
     from models.linear import LinearConfig
     from training.data import LabelledSet, read_labelled
@@ -82,18 +141,53 @@ def train(
     evaluation = {
         path.stem: read_labelled([path], text_column=text_column) for path in eval_data or []
     }
-    config = LinearConfig(features=FeatureConfig(mode=feature_mode), seed=seed)
-    with progress_bars() as progress:
-        run = train_linear(
-            training,
-            output,
-            config=config,
-            calibration=read_labelled(calibration, text_column=text_column)
-            if calibration
-            else None,
-            evaluation_sets=evaluation,
-            progress=progress,
-        )
+    calibration_set = read_labelled(calibration, text_column=text_column) if calibration else None
+    run: Any
+    if arch == "transformer":
+        from models.transformer import TransformerConfig
+        from training.transformer import set_threads, train_transformer
+
+        set_threads(threads)
+        try:
+            transformer_config = TransformerConfig(
+                max_length=max_length,
+                overlap=min(64, max_length // 4) if overlap is None else overlap,
+                batch_size=batch_size,
+                epochs=epochs,
+                learning_rate=learning_rate,
+                patience=patience,
+                eval_every=eval_every,
+                max_minutes=max_minutes,
+                seed=seed,
+            )
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+        with progress_bars() as progress:
+            run = train_transformer(
+                training,
+                output,
+                config=transformer_config,
+                base_model=base_model,
+                dev=read_labelled(dev, text_column=text_column) if dev else None,
+                calibration=calibration_set,
+                evaluation_sets=evaluation,
+                checkpoint_dir=checkpoint_dir,
+                resume=resume,
+                progress=progress,
+            )
+    elif arch == "linear":
+        config = LinearConfig(features=FeatureConfig(mode=feature_mode), seed=seed)
+        with progress_bars() as progress:
+            run = train_linear(
+                training,
+                output,
+                config=config,
+                calibration=calibration_set,
+                evaluation_sets=evaluation,
+                progress=progress,
+            )
+    else:
+        raise typer.BadParameter("use 'linear' or 'transformer'", param_hint="--arch")
     table = Table(
         title=f"trained {run.manifest.version} on {len(training.records)} records "
         f"in {run.seconds:.1f} s -> {output}"
@@ -102,6 +196,81 @@ def train(
     for name, metrics in run.metrics.items():
         _metric_row(table, name, metrics)
     console.print(table)
+
+
+@reports_errors
+def pretrain(
+    data: Annotated[
+        list[Path],
+        typer.Option(
+            "--data", help="JSONL/CSV/Parquet file(s) with a text column; labels not needed."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option(help="Checkpoint directory to write, for `train --base-model`.")
+    ],
+    text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    epochs: Annotated[int, typer.Option(help="Passes over the texts.")] = 3,
+    batch_size: Annotated[int, typer.Option(help="Windows per step.")] = 64,
+    learning_rate: Annotated[float, typer.Option(help="Peak learning rate after warm-up.")] = 5e-4,
+    max_minutes: Annotated[
+        float, typer.Option(help="Time budget in minutes; the weights so far are kept. 0 = none.")
+    ] = 0.0,
+    layers: Annotated[int, typer.Option(help="Transformer layers.")] = 4,
+    hidden: Annotated[int, typer.Option(help="Hidden size (a multiple of --heads).")] = 256,
+    heads: Annotated[int, typer.Option(help="Attention heads.")] = 4,
+    intermediate: Annotated[int, typer.Option(help="Feed-forward size.")] = 1024,
+    max_positions: Annotated[int, typer.Option(help="Longest window in tokens.")] = 256,
+    min_char_count: Annotated[
+        int, typer.Option(help="Keep characters seen at least this often.")
+    ] = 2,
+    threads: Annotated[int | None, typer.Option(help="CPU threads for torch.")] = None,
+    checkpoint_dir: Annotated[
+        Path | None, typer.Option(help="Directory for resumable checkpoints.")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from --checkpoint-dir.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 20261122,
+) -> None:
+    """Pretrain a small character-level BERT on unlabelled records (masked language model)."""
+    from models.transformer import EncoderShape
+    from models.transformer.pretrain import PretrainConfig
+    from models.transformer.pretrain import pretrain as run_pretraining
+    from training.transformer import read_texts, set_threads
+
+    set_threads(threads)
+    texts = read_texts(data, text_column=text_column)
+    try:
+        shape = EncoderShape(
+            layers=layers,
+            hidden=hidden,
+            heads=heads,
+            intermediate=intermediate,
+            max_positions=max_positions,
+            min_char_count=min_char_count,
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    config = PretrainConfig(
+        batch_size=batch_size,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        max_minutes=max_minutes,
+        seed=seed,
+    )
+    with progress_bars() as progress:
+        stats = run_pretraining(
+            texts,
+            output,
+            shape=shape,
+            config=config,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+            progress=progress,
+        )
+    typer.echo(
+        f"pretrained on {stats['texts']} texts ({stats['steps']} steps, vocabulary "
+        f"{stats['vocabulary']}, {stats['seconds']} s, stopped: {stats['stopped']}) -> {output}"
+    )
 
 
 @reports_errors

@@ -57,6 +57,7 @@ def serve(
     from models.bundle import read_manifest
     from service._model_source import resolve_model_dir
     from service._server import run_server, worker_environment
+    from service.feedback import FeedbackStore
     from service.settings import check_servable, load_settings
 
     overrides: dict[str, Any] = {}
@@ -70,7 +71,11 @@ def serve(
     settings = load_settings(config, overrides)
     check_servable(settings)
     model_dir = resolve_model_dir(settings.model_directory())
-    # Verify the bundle here so a bad one ends the command with its code before any worker starts.
+    # Verify the bundle and migrate the feedback database here, so that a bad bundle or a
+    # database that is unreachable or too new ends the command with its code before any worker
+    # starts (workers then find the schema up to date).
     read_manifest(model_dir)
+    if settings.feedback.enabled:
+        FeedbackStore.open(settings.feedback.url()).close()
     os.environ.update(worker_environment(settings, model_dir, config))
     run_server(settings)

@@ -4,6 +4,8 @@ The tree (``TriageError`` is the project-wide base from ``nlp.errors``)::
 
     TriageError
     ├── ServiceConfigError      settings or the config file are invalid; start-up stops
+    ├── DatabaseError           the feedback database is unreachable or too new (503 / start-up)
+    ├── UnknownPredictionError  a correction names no prediction in the audit log (422)
     └── (lower layers)          InvalidRecordError, ModelBundleError, InputFileError, ...
 
     starlette HTTPException
@@ -65,6 +67,11 @@ ERROR_CODES: Final = MappingProxyType(
         "NOT_TEXT": ErrorCode(422, "the text field is missing or not a string"),
         "EMPTY_TEXT": ErrorCode(422, "the text is empty or only whitespace"),
         "TEXT_TOO_LONG": ErrorCode(422, "the text is longer than limits.max_text_chars"),
+        # Feedback (POST /v1/feedback) and the feedback database.
+        "UNKNOWN_LABEL": ErrorCode(422, "a label is not a known id or Chinese name"),
+        "UNKNOWN_REQUEST_ID": ErrorCode(422, "no prediction was served under that request id"),
+        "DATABASE_UNAVAILABLE": ErrorCode(503, "the feedback database cannot be reached"),
+        "DATABASE_TOO_NEW": ErrorCode(None, "the feedback database has a newer schema"),
         # Serving.
         "MODEL_NOT_READY": ErrorCode(503, "no model is loaded and warmed yet"),
         "REQUEST_TIMEOUT": ErrorCode(504, "the prediction took longer than the request timeout"),
@@ -108,6 +115,18 @@ class ServiceConfigError(TriageError):
     """Settings or the config file are invalid; the command or server does not start."""
 
     code = "SETTINGS_INVALID"
+
+
+class DatabaseError(TriageError):
+    """The feedback database cannot be used: unreachable, not writable or of a newer schema."""
+
+    code = "DATABASE_UNAVAILABLE"
+
+
+class UnknownPredictionError(TriageError):
+    """A correction refers to a request id (and record index) the audit log does not hold."""
+
+    code = "UNKNOWN_REQUEST_ID"
 
 
 class ApiError(HTTPException):

@@ -15,9 +15,16 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from nlp.errors import InvalidRecordError
+from nlp.errors import InvalidRecordError, UnknownLabelError
 from service._error_shape import error_response
-from service.errors import STATUS_CODES, STATUS_MESSAGES, ApiError
+from service.errors import (
+    ERROR_CODES,
+    STATUS_CODES,
+    STATUS_MESSAGES,
+    ApiError,
+    DatabaseError,
+    UnknownPredictionError,
+)
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
 _MAX_PROBLEMS = 5
@@ -71,11 +78,22 @@ async def handle_invalid_record(request: Request, error: Exception) -> Response:
     return error_response(422, error.code, error.message, request_id_of(request))
 
 
+async def handle_feedback_error(request: Request, error: Exception) -> Response:
+    """A bad label, an unknown request id or an unusable feedback database."""
+    if not isinstance(error, UnknownLabelError | UnknownPredictionError | DatabaseError):
+        raise error  # pragma: no cover
+    known = ERROR_CODES.get(error.code)
+    status = known.status if known is not None and known.status is not None else 503
+    return error_response(status, error.code, error.message, request_id_of(request))
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(HTTPException, handle_http_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(InvalidRecordError, handle_invalid_record)
+    for feedback_error in (UnknownLabelError, UnknownPredictionError, DatabaseError):
+        app.add_exception_handler(feedback_error, handle_feedback_error)
 
 
 def _describe(problem: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ CONFIG_FILE_ENV: Final = "TRIAGE_CONFIG_FILE"
 MIN_KEY_CHARS: Final = 16
 _OPERATOR_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _POLICY_DEFAULTS: Final = ReviewPolicy()
+_REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 
 _file_values: ContextVar[dict[str, Any]] = ContextVar("_file_values", default={})  # noqa: B039
 
@@ -188,6 +189,49 @@ class ServerSettings(_Section):
     )
 
 
+class FeedbackSettings(_Section):
+    """The feedback database: corrections from POST /v1/feedback and the audit log."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Keep the feedback database: POST /v1/feedback stores corrections and every "
+        "prediction served is appended to the audit log. Off: no database is opened and "
+        "/v1/feedback answers 404.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database: sqlite:////absolute/path.sqlite3 or "
+        "postgresql+psycopg://user:password@host:5432/db. Unset: the SQLite file "
+        "artifacts/feedback.sqlite3 in the project (its directory is created).",
+    )
+
+    @model_validator(mode="after")
+    def _check_url(self) -> Self:
+        if self.database_url is None:
+            return self
+        url = self.database_url.get_secret_value()
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            if not path.startswith("/"):
+                raise ValueError(
+                    "feedback.database_url must name a SQLite file by its absolute path "
+                    "(sqlite:////absolute/path.sqlite3; four slashes), not a relative path or an "
+                    "in-memory database"
+                )
+            return self
+        if not url.startswith("postgresql+psycopg://"):
+            raise ValueError(
+                "feedback.database_url must start with sqlite:/// or postgresql+psycopg://"
+            )
+        return self
+
+    def url(self) -> str:
+        """The database URL to connect to (the default SQLite file when unset)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{_REPO_ROOT / 'artifacts' / 'feedback.sqlite3'}"
+
+
 class Settings(BaseSettings):
     """Everything the service, ``triage predict`` and ``triage score`` can be configured with."""
 
@@ -222,6 +266,9 @@ class Settings(BaseSettings):
     )
     server: ServerSettings = Field(
         default_factory=lambda: ServerSettings(), description="Listening."
+    )
+    feedback: FeedbackSettings = Field(
+        default_factory=lambda: FeedbackSettings(), description="Feedback database."
     )
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ import anyio.to_thread
 from models.loading import default_model_dir
 from nlp.errors import TriageError
 from service.errors import ApiError
+from service.feedback import AuditEntry, FeedbackStore
 from service.limits import PredictionRunner
 from service.metrics import ServiceMetrics
 from service.model_holder import ModelHolder, ModelSlot, ReloadInProgressError
@@ -27,6 +28,7 @@ class ServiceState:
     metrics: ServiceMetrics
     runner: PredictionRunner
     slot: ModelSlot = field(default_factory=ModelSlot)
+    store: FeedbackStore | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, metrics: ServiceMetrics) -> ServiceState:
@@ -41,6 +43,16 @@ class ServiceState:
     def configured_model_dir(self) -> Path:
         """The model directory from the settings, or the built-in default's."""
         return self.settings.model_directory() or default_model_dir()
+
+    async def audit(self, entries: list[AuditEntry]) -> None:
+        """Append ``entries`` to the audit log in a worker thread (nothing when it is off).
+
+        Raises:
+            DatabaseError: ``DATABASE_UNAVAILABLE``; the reply is then a 503, because an answer
+                that is not in the audit log must not be given.
+        """
+        if self.store is not None and entries:
+            await anyio.to_thread.run_sync(self.store.record_predictions, entries)
 
     def serve(self, holder: ModelHolder) -> None:
         """Make ``holder`` the served model (start-up)."""

@@ -28,14 +28,22 @@ def _fake_architecture() -> None:
     register()
 
 
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A SQLite feedback database of this test only."""
+    return f"sqlite:///{tmp_path / 'feedback' / 'feedback.sqlite3'}"
+
+
 @pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Settings read TRIAGE_* variables; tests start from none.
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    # Settings read TRIAGE_* variables; tests start from none but the feedback database, which
+    # goes to tmp_path so that no test writes the project's artifacts/feedback.sqlite3.
     import os
 
     for name in list(os.environ):
         if name.startswith("TRIAGE_") or name == "PROMETHEUS_MULTIPROC_DIR":
             monkeypatch.delenv(name)
+    monkeypatch.setenv("TRIAGE_FEEDBACK__DATABASE_URL", database_url)
 
 
 SettingsFactory = Callable[..., Settings]
@@ -52,11 +60,15 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_settings() -> SettingsFactory:
-    """Settings with two operator keys; keyword arguments override (nested dicts merge)."""
+def make_settings(database_url: str) -> SettingsFactory:
+    """Settings with two operator keys and a feedback database in ``tmp_path``; keyword
+    arguments override (nested dicts merge)."""
 
     def build(**overrides: Any) -> Settings:
-        base: dict[str, Any] = {"auth": {"api_keys": {"desk-1": API_KEY, "desk-2": OTHER_KEY}}}
+        base: dict[str, Any] = {
+            "auth": {"api_keys": {"desk-1": API_KEY, "desk-2": OTHER_KEY}},
+            "feedback": {"database_url": database_url},
+        }
         return load_settings(overrides=_merge(base, overrides))
 
     return build

@@ -48,6 +48,7 @@ def _operations() -> list[str]:
         "GET /v1/model",
         "POST /v1/triage",
         "POST /v1/triage/batch",
+        "POST /v1/feedback",
     ]
 
 

@@ -1,0 +1,167 @@
+"""``POST /v1/feedback``: a person confirms or corrects the labels of a prediction.
+
+The correction names the prediction by the ``X-Request-ID`` of its triage reply (and the record's
+position for a batch). Corrections of a request id the audit log does not hold are refused
+(``UNKNOWN_REQUEST_ID``): the predicted labels and model version stored with a correction are
+always the ones the service really served, never values sent by the client.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from nlp.labels import (
+    DISPUTE_TYPES,
+    RISK_GRADES,
+    parse_dispute_type,
+    parse_escalation,
+    parse_risk_grade,
+)
+from nlp.validate import validate_text
+from service.deps import JsonBody, OperatorDep, StateDep
+from service.errors import ApiError
+from service.feedback import FeedbackStore, Labels, StoredFeedback
+from service.schemas import EXAMPLE_TEXTS, RecordText, error_responses
+
+router = APIRouter(prefix="/v1", tags=["feedback"])
+
+_LABEL_VALUE = WithJsonSchema({"type": "string"})
+
+
+class FeedbackRequest(BaseModel):
+    """The right labels for one prediction, with the text it was made on."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_id": "5f0c6d2e9a8b4c1d",
+                    "text": EXAMPLE_TEXTS[0],
+                    "dispute_type": "neighbour",
+                    "risk_grade": "疑难",
+                    "escalation": True,
+                }
+            ]
+        },
+    )
+
+    request_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The X-Request-ID header of the triage reply being corrected.",
+    )
+    record_index: int = Field(
+        default=0,
+        ge=0,
+        description="The record's position in a /v1/triage/batch request; 0 for /v1/triage.",
+    )
+    text: RecordText
+    dispute_type: Annotated[Any, _LABEL_VALUE] = Field(
+        description="The right dispute type: id or Chinese name ("
+        + ", ".join(f"{k}/{v}" for k, v in DISPUTE_TYPES.items())
+        + ")."
+    )
+    risk_grade: Annotated[Any, _LABEL_VALUE] = Field(
+        description="The right risk grade: id or Chinese name ("
+        + ", ".join(f"{k}/{v}" for k, v in RISK_GRADES.items())
+        + ")."
+    )
+    escalation: Annotated[Any, WithJsonSchema({"type": "boolean"})] = Field(
+        description="Whether violence is escalating: true/false (also 是/否)."
+    )
+
+
+class LabelsBody(BaseModel):
+    dispute_type: str
+    risk_grade: str
+    escalation: bool
+
+
+class FeedbackResponse(BaseModel):
+    """The stored correction, without its text."""
+
+    id: int = Field(description="Row id of the correction.")
+    request_id: str
+    record_index: int
+    model_version: str = Field(description="The model that made the corrected prediction.")
+    predicted: LabelsBody = Field(description="The labels the service served (audit log).")
+    corrected: LabelsBody = Field(description="The labels the person chose.")
+    changed: list[str] = Field(description="Heads whose label was changed; empty = confirmed.")
+    operator_id: str
+    created_at: str = Field(description="When the correction was stored (ISO 8601, UTC).")
+
+
+def get_store(state: StateDep) -> FeedbackStore:
+    """The feedback store.
+
+    Raises:
+        ApiError: ``NOT_FOUND`` (404) when ``feedback.enabled`` is off.
+    """
+    if state.store is None:
+        raise ApiError("NOT_FOUND", "feedback is switched off on this service (feedback.enabled)")
+    return state.store
+
+
+StoreDep = Annotated[FeedbackStore, Depends(get_store)]
+
+
+@router.post(
+    "/feedback",
+    status_code=201,
+    response_model=FeedbackResponse,
+    responses=error_responses(400, 401, 404, 413, 415, 422, 500, 503),
+    dependencies=[JsonBody],
+    summary="Confirm or correct a prediction",
+    description="Stores the right labels of a prediction with its masked text (normalised, "
+    "phone/ID/card numbers and plates replaced) and the operator of the API key. Labels are "
+    "ids or Chinese names; others are UNKNOWN_LABEL. A request_id that the audit log does not "
+    "hold is UNKNOWN_REQUEST_ID. The reply never contains the text.",
+)
+async def post_feedback(
+    body: FeedbackRequest,
+    request: Request,
+    operator: OperatorDep,
+    store: StoreDep,
+    state: StateDep,
+) -> JSONResponse:
+    """Store one correction."""
+    request.state.record_count = 1
+    text = validate_text(body.text, max_chars=state.settings.limits.max_text_chars)
+    corrected = Labels(
+        parse_dispute_type(body.dispute_type),
+        parse_risk_grade(body.risk_grade),
+        parse_escalation(body.escalation),
+    )
+    stored = await anyio.to_thread.run_sync(
+        store.add_feedback, body.request_id, body.record_index, text, corrected, operator
+    )
+    return JSONResponse(_response_body(stored), status_code=201)
+
+
+def _response_body(stored: StoredFeedback) -> dict[str, Any]:
+    def labels(value: Labels) -> dict[str, Any]:
+        return {
+            "dispute_type": value.dispute_type,
+            "risk_grade": value.risk_grade,
+            "escalation": value.escalation,
+        }
+
+    return {
+        "id": stored.id,
+        "request_id": stored.request_id,
+        "record_index": stored.record_index,
+        "model_version": stored.model_version,
+        "predicted": labels(stored.predicted),
+        "corrected": labels(stored.corrected),
+        "changed": list(stored.changed),
+        "operator_id": stored.operator_id,
+        "created_at": stored.created_at.isoformat(),
+    }

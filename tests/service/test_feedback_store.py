@@ -1,0 +1,206 @@
+"""The feedback database: migrations, version refusal, export; settings of the database."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, insert, select
+
+from models.protocol import Triage
+from service.errors import DatabaseError, ServiceConfigError
+from service.feedback import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    AuditEntry,
+    FeedbackStore,
+    Labels,
+    export_feedback,
+    migrate,
+)
+from service.feedback._engine import build_engine
+from service.feedback.tables import schema_version
+from service.settings import load_settings
+from tests.service.conftest import AppFactory
+from tests.service.fake_model import FakeTriageModel
+
+
+def _triage(text: str) -> Triage:
+    return FakeTriageModel("fake-store").predict([text])[0]
+
+
+def _served(store: FeedbackStore, request_id: str, text: str, index: int = 0) -> Triage:
+    triage = _triage(text)
+    store.record_predictions(
+        [
+            AuditEntry.of(
+                triage,
+                request_id=request_id,
+                record_index=index,
+                endpoint="triage",
+                latency_ms=1.0,
+                operator_id="desk-1",
+            )
+        ]
+    )
+    return triage
+
+
+def _versions(url: str) -> list[int]:
+    engine = build_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.scalars(select(schema_version.c.version)))
+    finally:
+        engine.dispose()
+
+
+def test_migrate_creates_parent_directory_and_records_each_version(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'feedback.sqlite3'}"
+    engine = build_engine(url)
+    assert migrate(engine) == [m.number for m in MIGRATIONS]
+    engine.dispose()
+    assert (tmp_path / "deep" / "er" / "feedback.sqlite3").is_file()
+    assert _versions(url) == [m.number for m in MIGRATIONS]
+
+
+def test_migrate_is_idempotent(database_url: str) -> None:
+    engine = build_engine(database_url)
+    try:
+        migrate(engine)
+        assert migrate(engine) == []
+        FeedbackStore.open(database_url).close()
+    finally:
+        engine.dispose()
+    assert _versions(database_url) == [m.number for m in MIGRATIONS]
+
+
+def test_migrate_applies_only_the_missing_migrations(database_url: str) -> None:
+    engine = build_engine(database_url)
+    try:
+        assert migrate(engine, MIGRATIONS[:1]) == [MIGRATIONS[0].number]
+        assert migrate(engine) == [m.number for m in MIGRATIONS[1:]]
+    finally:
+        engine.dispose()
+
+
+def test_migrate_refuses_a_newer_database(database_url: str) -> None:
+    FeedbackStore.open(database_url).close()
+    engine = build_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(schema_version).values(
+                version=SCHEMA_VERSION + 1,
+                description="from the future",
+                applied_at=datetime.now(UTC),
+            )
+        )
+    with pytest.raises(DatabaseError) as caught:
+        migrate(engine)
+    engine.dispose()
+    assert caught.value.code == "DATABASE_TOO_NEW"
+    assert str(SCHEMA_VERSION + 1) in caught.value.message
+
+
+def test_app_start_up_refuses_a_newer_database(make_app: AppFactory, database_url: str) -> None:
+    FeedbackStore.open(database_url).close()
+    engine = build_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(schema_version).values(
+                version=SCHEMA_VERSION + 5, description="newer", applied_at=datetime.now(UTC)
+            )
+        )
+        count = connection.scalar(select(func.count()).select_from(schema_version))
+    engine.dispose()
+    with pytest.raises(DatabaseError, match="schema version"), TestClient(make_app()):
+        pass
+    assert _versions(database_url) and count == len(MIGRATIONS) + 1
+
+
+def test_open_unreachable_database_is_database_unavailable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    with pytest.raises(DatabaseError) as caught:
+        FeedbackStore.open(f"sqlite:///{blocker / 'sub' / 'db.sqlite3'}")
+    assert caught.value.code == "DATABASE_UNAVAILABLE"
+
+
+def test_add_feedback_masks_normalised_text(database_url: str) -> None:
+    store = FeedbackStore.open(database_url)
+    try:
+        _served(store, "r-1", "Ｘ")
+        # Full-width digits are normalised before masking, so they are masked too.
+        stored = store.add_feedback(
+            "r-1",
+            0,
+            "电话１３９１２３４５６７８，身份证110101199001011234",
+            Labels("debt", "general", False),
+            "d",
+        )
+    finally:
+        store.close()
+    assert "13912345678" not in stored.masked_text
+    assert "１３９" not in stored.masked_text
+    assert "110101199001011234" not in stored.masked_text
+
+
+def test_export_writes_training_rows_latest_per_prediction(
+    database_url: str, tmp_path: Path
+) -> None:
+    store = FeedbackStore.open(database_url)
+    try:
+        _served(store, "r-1", "甲")
+        _served(store, "r-2", "乙")
+        store.add_feedback("r-1", 0, "甲说借钱不还", Labels("debt", "general", False), "desk-1")
+        store.add_feedback("r-2", 0, "乙说工资没发", Labels("wages", "complex", False), "desk-1")
+        later = store.add_feedback(
+            "r-1", 0, "甲说借钱不还", Labels("debt", "difficult", True), "desk-2"
+        )
+        output = tmp_path / "out" / "feedback.jsonl"
+        assert export_feedback(store, output) == 2
+        rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+        assert export_feedback(store, tmp_path / "none.jsonl", later.created_at + timedelta(1)) == 0
+    finally:
+        store.close()
+    assert [row["id"] for row in rows] == ["feedback-2", f"feedback-{later.id}"]
+    assert rows[1] == {
+        "id": f"feedback-{later.id}",
+        "text": "甲说借钱不还",
+        "dispute_type": "debt",
+        "risk_grade": "difficult",
+        "escalation": True,
+        "source": "feedback",
+        "request_id": "r-1",
+        "model_version": "fake-store",
+        "created_at": later.created_at.isoformat(),
+    }
+    assert (tmp_path / "none.jsonl").read_text(encoding="utf-8") == ""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///relative/feedback.sqlite3",
+        "sqlite://",
+        "mysql://u:secretpw@h/db",
+        "postgresql://u:secretpw@h/db",
+    ],
+)
+def test_settings_refuse_unsupported_database_urls(url: str) -> None:
+    with pytest.raises(ServiceConfigError) as caught:
+        load_settings(overrides={"feedback": {"database_url": url}})
+    assert "feedback.database_url" in caught.value.message
+    assert "secretpw" not in caught.value.message and "relative/" not in caught.value.message
+
+
+def test_settings_default_database_is_the_project_artifacts_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("TRIAGE_FEEDBACK__DATABASE_URL")
+    url = load_settings().feedback.url()
+    root = Path(__file__).resolve().parents[2]
+    assert url == f"sqlite:///{root / 'artifacts' / 'feedback.sqlite3'}"
