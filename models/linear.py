@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from models._evidence import salient_phrases, span_saliency
+from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
 from models._results import build_triage
 from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
 from models.calibration import fit_temperature, softmax
@@ -33,7 +33,7 @@ from models.features import (
     feature_config_to_json,
     featurizer_from_state,
 )
-from models.protocol import Evidence, Triage
+from models.protocol import Triage
 from models.review import ReviewPolicy
 from nlp.errors import ModelBundleError
 from nlp.labels import DEFAULT_GRADE_COLOURS, DISPUTE_TYPE_IDS, RISK_GRADE_IDS
@@ -263,27 +263,25 @@ class LinearTriageModel:
         occurrences: np.ndarray,
         analysis: Analysis,
         chosen: dict[str, int],
-    ) -> list[Evidence]:
+    ) -> list[EvidenceItem]:
         if not len(occurrences):
             return []
         start, stop = features.indptr[row], features.indptr[row + 1]
         columns, values = features.indices[start:stop], features.data[start:stop]
         occurrence_columns = occurrences[:, 0]
-        occurrence_values = values[np.searchsorted(columns, occurrence_columns)]
-        _, inverse, counts = np.unique(occurrence_columns, return_inverse=True, return_counts=True)
-        shared = occurrence_values / counts[inverse]
-        evidence: list[Evidence] = []
-        for head in HEADS:
-            direction = self._direction(head, chosen[head])
-            contributions = shared * direction[occurrence_columns]
-            saliency = span_saliency(occurrences[:, 1:], contributions, len(analysis.masked))
-            evidence.extend(salient_phrases(head, saliency, analysis))
+        position = np.searchsorted(columns, occurrence_columns)
+        occurrences_per_column = np.bincount(position, minlength=len(columns))
+        shared = values[position] / occurrences_per_column[position]
+        directions = self._directions()
+        contributions = np.stack(
+            [shared * directions[head][chosen[head]][occurrence_columns] for head in HEADS]
+        )
+        saliency = head_saliency(occurrences[:, 1:], contributions, len(analysis.masked))
+        allowed = phrase_characters(analysis.masked)
+        evidence: list[EvidenceItem] = []
+        for head, head_row in zip(HEADS, saliency, strict=True):
+            evidence.extend(salient_phrases(head, head_row, analysis, allowed))
         return evidence
-
-    def _direction(self, head: str, label: int) -> np.ndarray:
-        """Weights pushing towards ``label`` relative to the other labels of ``head``."""
-        cache = self._directions()
-        return cache[head][label]
 
     def _directions(self) -> dict[str, np.ndarray]:
         cached: dict[str, np.ndarray] | None = getattr(self, "_direction_cache", None)

@@ -138,3 +138,8 @@ def test_linear_fit_with_calibration_set_uses_all_training_data(tiny_set):
 def test_linear_fit_rejects_bad_training_input(texts, labels, message):
     with pytest.raises(ValueError, match=message):
         LinearTriageModel().fit(texts, *labels)
+
+
+def test_linear_results_pass_pydantic_validation(model):
+    for result in model.predict(SAMPLES):
+        assert Triage.model_validate(result.model_dump()) == result
