@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,45 +67,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_bundle(
-    directory: Path,
-    manifest: Manifest,
-    arrays: Mapping[str, np.ndarray],
-    json_files: Mapping[str, Any] | None = None,
-) -> Manifest:
-    """Write a bundle atomically: into a sibling temporary directory, then renamed into place.
+@contextmanager
+def staged_directory(directory: Path) -> Iterator[Path]:
+    """Yield an empty sibling directory; on success it replaces ``directory`` atomically.
 
-    Args:
-        directory: the bundle directory to create or replace.
-        manifest: everything but ``files`` and ``created_at``, which are filled in here.
-        arrays: named numpy arrays, stored in one safetensors file.
-        json_files: extra JSON documents by file name (e.g. a vocabulary).
-
-    Returns:
-        The manifest as written, with file hashes.
+    On any error the staging directory is removed and ``directory`` is left as it was, so a
+    reader never sees half a bundle or half a checkpoint.
     """
     directory = Path(directory).resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        save_file(
-            {name: np.ascontiguousarray(a) for name, a in arrays.items()}, staging / ARRAYS_NAME
-        )
-        for name, document in (json_files or {}).items():
-            _check_file_name(name)
-            (staging / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        files = {p.name: sha256_file(p) for p in sorted(staging.iterdir())}
-        # mkdtemp and safetensors create owner-only modes; a service account must be able to read.
-        staging.chmod(0o755)
-        for path in staging.iterdir():
-            path.chmod(0o644)
-        written = Manifest(
-            **{**manifest.__dict__, "files": files, "created_at": datetime.now(UTC).isoformat()}
-        )
-        (staging / MANIFEST_NAME).write_text(
-            json.dumps(written.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
-        )
-        (staging / MANIFEST_NAME).chmod(0o644)
+        yield staging
         if directory.exists():
             backup = directory.with_name(f".{directory.name}.old")
             shutil.rmtree(backup, ignore_errors=True)
@@ -116,7 +90,75 @@ def write_bundle(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def write_bundle_files(
+    directory: Path, manifest: Manifest, write_files: Callable[[Path], None]
+) -> Manifest:
+    """Write a bundle whose files ``write_files(staging)`` creates, hashed into ``manifest.json``.
+
+    Args:
+        directory: the bundle directory to create or replace.
+        manifest: everything but ``files`` and ``created_at``, which are filled in here.
+        write_files: writes the bundle's files (flat, no sub-directories) into the given directory.
+
+    Returns:
+        The manifest as written, with file hashes.
+
+    Raises:
+        ModelBundleError: code ``BUNDLE_MANIFEST_INVALID`` when a written entry is not a plain
+            top-level file or uses a reserved name.
+    """
+    with staged_directory(directory) as staging:
+        write_files(staging)
+        paths = sorted(staging.iterdir())
+        for path in paths:
+            if not path.is_file():
+                raise ModelBundleError(
+                    f"refusing to bundle {path.name!r}: bundles hold plain top-level files only",
+                    code="BUNDLE_MANIFEST_INVALID",
+                )
+            _check_file_name(path.name)
+        files = {path.name: sha256_file(path) for path in paths}
+        written = Manifest(
+            **{**manifest.__dict__, "files": files, "created_at": datetime.now(UTC).isoformat()}
+        )
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps(written.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        # mkdtemp and safetensors create owner-only modes; a service account must be able to read.
+        staging.chmod(0o755)
+        for path in staging.iterdir():
+            path.chmod(0o644)
     return written
+
+
+def write_bundle(
+    directory: Path,
+    manifest: Manifest,
+    arrays: Mapping[str, np.ndarray],
+    json_files: Mapping[str, Any] | None = None,
+) -> Manifest:
+    """Write a bundle of numpy arrays (one safetensors file) and JSON documents, atomically.
+
+    Args:
+        directory: the bundle directory to create or replace.
+        manifest: everything but ``files`` and ``created_at``, which are filled in here.
+        arrays: named numpy arrays, stored in one safetensors file.
+        json_files: extra JSON documents by file name (e.g. a vocabulary).
+
+    Returns:
+        The manifest as written, with file hashes.
+    """
+
+    def write_files(staging: Path) -> None:
+        contiguous = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
+        save_file(contiguous, staging / ARRAYS_NAME)
+        for name, document in (json_files or {}).items():
+            _check_file_name(name)
+            (staging / name).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    return write_bundle_files(directory, manifest, write_files)
 
 
 def read_manifest(directory: Path) -> Manifest:

@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
 from models._results import build_triage
 from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
-from models.calibration import fit_temperature, softmax
+from models.calibration import best_f2_threshold, fit_temperature, softmax
 from models.features import (
     FeatureConfig,
     NgramFeaturizer,
@@ -196,7 +196,7 @@ class LinearTriageModel:
         if progress:
             progress("heads", len(HEADS), len(HEADS))
         self.heads_ = heads
-        self.escalation_threshold_ = _best_f2_threshold(
+        self.escalation_threshold_ = best_f2_threshold(
             softmax(escalation_logits)[:, 1], calibration_targets["escalation"]
         )
         self.version_ = f"{ARCHITECTURE}-{_fingerprint(self.heads_)}"
@@ -408,19 +408,6 @@ def _analyse_in_chunks(
         if progress:
             progress("analyse", len(analyses), len(texts))
     return analyses
-
-
-def _best_f2_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
-    """Threshold in [0.1, 0.9] with the best F2; among equal scores the one nearest 0.5."""
-    scored = []
-    for threshold in np.linspace(0.1, 0.9, 81):
-        predicted = probabilities >= threshold
-        tp = float((predicted & (truth == 1)).sum())
-        precision = tp / max(float(predicted.sum()), 1.0)
-        recall = tp / max(float((truth == 1).sum()), 1.0)
-        f2 = 5 * precision * recall / max(4 * precision + recall, 1e-12)
-        scored.append((round(f2, 9), -abs(float(threshold) - 0.5), float(threshold)))
-    return round(max(scored)[2], 3)
 
 
 def _fingerprint(heads: Mapping[str, _Head]) -> str:

@@ -9,9 +9,6 @@ written into a sibling directory and renamed into place, so a crash never leaves
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import torch
 from safetensors.torch import load_file, load_model, save_file, save_model
 from torch import nn
 
+from models.bundle import staged_directory
 from nlp.errors import ModelBundleError
 
 _FILES = ("model.safetensors", "optimizer.safetensors", "optimizer.json", "trainer.json")
@@ -35,8 +33,7 @@ def save_checkpoint(
     """Write a complete checkpoint to ``directory`` (replaced atomically)."""
     directory = Path(directory).resolve()
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with staged_directory(directory) as staging:
         save_model(network, str(staging / "model.safetensors"))
         if best is not None:
             save_file(best, str(staging / "best.safetensors"))
@@ -51,17 +48,6 @@ def save_checkpoint(
         scheduler_state = {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"}
         _write_json(staging / "scheduler.json", scheduler_state)
         _write_json(staging / "trainer.json", trainer)
-        if directory.exists():
-            backup = directory.with_name(f".{directory.name}.old")
-            shutil.rmtree(backup, ignore_errors=True)
-            os.replace(directory, backup)
-            os.replace(staging, directory)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def load_checkpoint(

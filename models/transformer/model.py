@@ -20,14 +20,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from models._evidence import salient_phrases, span_saliency
+from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
 from models._results import build_triage
-from models.bundle import Manifest, read_manifest
-from models.calibration import fit_temperature, softmax
-from models.linear import CalibrationData, Progress, _best_f2_threshold
-from models.protocol import Evidence, Triage
+from models.bundle import Manifest, read_manifest, write_bundle_files
+from models.calibration import best_f2_threshold, fit_temperature, softmax
+from models.linear import CalibrationData, Progress
+from models.protocol import Triage
 from models.review import ReviewPolicy
-from models.transformer._bundle import check_no_extra_files, write_files_bundle
+from models.transformer._bundle import check_no_extra_files
 from models.transformer._loop import LoopSettings, run_loop
 from models.transformer._windows import (
     Windows,
@@ -265,7 +265,7 @@ class TransformerTriageModel:
         logits = self._logits(windows)
         self.temperatures_ = {head: fit_temperature(logits[head], truth[head]) for head in HEADS}
         escalation = softmax(logits["escalation"] / self.temperatures_["escalation"])[:, 1]
-        self.escalation_threshold_ = _best_f2_threshold(escalation, truth["escalation"])
+        self.escalation_threshold_ = best_f2_threshold(escalation, truth["escalation"])
 
     # -- inference --------------------------------------------------------------------------
     @property
@@ -339,20 +339,24 @@ class TransformerTriageModel:
         results = []
         for row, doc in enumerate(docs):
             analysis = analyses[doc]
-            evidence: list[Evidence] = []
-            rows = np.flatnonzero(window_doc_np == row)
-            for head, values in saliency.items():
+            evidence: list[EvidenceItem] = []
+            if saliency:
+                rows = np.flatnonzero(window_doc_np == row)
                 spans = np.asarray(
                     [span for w in rows for span in windows.offsets[selected[w]]], dtype=np.int64
                 ).reshape(-1, 2)
-                weights = np.concatenate(
-                    [values[w, : len(windows.offsets[selected[w]])] for w in rows]
+                weights = np.stack(
+                    [
+                        np.concatenate(
+                            [values[w, : len(windows.offsets[selected[w]])] for w in rows]
+                        )
+                        for values in saliency.values()
+                    ]
                 )
-                evidence.extend(
-                    salient_phrases(
-                        head, span_saliency(spans, weights, len(analysis.masked)), analysis
-                    )
-                )
+                per_head = head_saliency(spans, weights, len(analysis.masked))
+                allowed = phrase_characters(analysis.masked)
+                for head, head_row in zip(saliency, per_head, strict=True):
+                    evidence.extend(salient_phrases(head, head_row, analysis, allowed))
             results.append(
                 build_triage(
                     analysis,
@@ -464,7 +468,7 @@ class TransformerTriageModel:
             self.network_.encoder.config.to_json_file(str(staging / "config.json"))
             self.tokenizer_.save_pretrained(str(staging))
 
-        return write_files_bundle(directory, manifest, write)
+        return write_bundle_files(directory, manifest, write)
 
     @classmethod
     def load(cls, directory: Path) -> Self:

@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from models.bundle import Manifest
+from models.bundle import Manifest, write_bundle_files
 from models.linear import Progress
-from models.transformer._bundle import write_files_bundle
 from models.transformer._loop import LoopSettings, run_loop
 from models.transformer._windows import collate, make_windows, training_batches
 from models.transformer.config import EncoderShape
@@ -182,5 +181,5 @@ def pretrain(
     manifest = Manifest(
         architecture="encoder-checkpoint.v1", version="pretrained", config={}, labels={}
     )
-    write_files_bundle(output, manifest, write)
+    write_bundle_files(output, manifest, write)
     return stats

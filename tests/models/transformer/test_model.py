@@ -198,3 +198,22 @@ def test_transformer_config_rejects_overlap_longer_than_window():
 def test_encoder_shape_rejects_hidden_not_multiple_of_heads():
     with pytest.raises(ValueError, match="multiple"):
         EncoderShape(hidden=30, heads=4)
+
+
+def test_transformer_resume_from_a_finished_checkpoint_restores_the_trained_model(
+    tiny_set, tmp_path
+):
+    from tests.models.transformer.conftest import TINY_SHAPE
+
+    def fresh() -> TransformerTriageModel:
+        return TransformerTriageModel(
+            TransformerConfig(**{**TINY_CONFIG, "epochs": 1}), shape=EncoderShape(**TINY_SHAPE)
+        )
+
+    columns = (tiny_set.texts, tiny_set.dispute_types, tiny_set.risk_grades, tiny_set.escalations)
+    first = fresh().fit(*columns, checkpoint_dir=tmp_path / "ckpt")
+    assert not list((tmp_path / "ckpt").glob("*.pt"))
+    resumed = fresh().fit(*columns, checkpoint_dir=tmp_path / "ckpt", resume=True)
+    assert resumed.training_.steps == first.training_.steps
+    assert resumed.training_.history == first.training_.history
+    assert resumed.predict(TEXTS) == first.predict(TEXTS)
