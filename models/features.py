@@ -3,7 +3,8 @@
 Two n-gram families, word n-grams over the segmenter's tokens and character n-grams over the masked
 text, map to columns either through learned vocabularies (``"vocabulary"``) or a stable hash
 (``"hashing"``, crc32 seeded per family). Values are sublinear tf × idf, l2-normalised over the
-n-gram part; the cue features from ``nlp.cues`` are appended unscaled.
+n-gram part; the cue features from ``nlp.cues`` (and, with ``keyword_features``, one binary column
+per keyword-trigger list of the baseline) are appended unscaled.
 
 Character n-grams (n <= 3) are packed exactly into one int64 per occurrence (21 bits per code point)
 and looked up for the whole batch at once with ``searchsorted``; word n-grams are dict lookups.
@@ -18,6 +19,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -97,6 +99,7 @@ class FeatureConfig:
     min_df: int = 2
     max_features: int = 300_000
     hash_bits: int = 20
+    keyword_features: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.char_ngrams[0] <= self.char_ngrams[1] <= MAX_CHAR_NGRAM:
@@ -160,8 +163,14 @@ class NgramFeaturizer:
         return len(self.word_vocabulary_) + sum(len(k) for k, _ in self.char_vocabulary_.values())
 
     @property
+    def dense_feature_names(self) -> tuple[str, ...]:
+        """Names of the dense columns after the n-grams: cue features, then keyword triggers."""
+        keywords = keyword_feature_names() if self.config.keyword_features else ()
+        return (*CUE_FEATURE_NAMES, *keywords)
+
+    @property
     def n_features(self) -> int:
-        return self.n_ngram_features + len(CUE_FEATURE_NAMES)
+        return self.n_ngram_features + len(self.dense_feature_names)
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, analyses: Sequence[Analysis]) -> NgramFeaturizer:
@@ -271,8 +280,14 @@ class NgramFeaturizer:
         word_rows: list[int] = []
         word_begins: list[int] = []
         word_ends: list[int] = []
-        cue_rows = np.zeros((len(analyses), len(CUE_FEATURE_NAMES)), dtype=np.float32)
+        dense = np.zeros((len(analyses), len(self.dense_feature_names)), dtype=np.float32)
+        triggers = _keyword_triggers() if self.config.keyword_features else ()
         for row, analysis in enumerate(analyses):
+            if triggers:
+                text = analysis.masked
+                dense[row, len(CUE_FEATURE_NAMES) :] = [
+                    any(word in text for word in words) for words in triggers
+                ]
             if keep_spans:
                 keys, begins, ends = _word_grams(
                     analysis.tokens, analysis.token_starts, *self.config.word_ngrams
@@ -284,7 +299,7 @@ class NgramFeaturizer:
             word_columns.extend([word_get(key, -1) for key in keys])
             word_rows.extend([row] * len(keys))
             features = cue_features(analysis.cues)
-            cue_rows[row] = [features[name] for name in CUE_FEATURE_NAMES]
+            dense[row, : len(CUE_FEATURE_NAMES)] = [features[name] for name in CUE_FEATURE_NAMES]
 
         columns = [np.asarray(word_columns, dtype=np.int64)]
         rows = [np.asarray(word_rows, dtype=np.int64)]
@@ -306,7 +321,7 @@ class NgramFeaturizer:
         norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         weighted = sp.diags((1.0 / norms).astype(np.float32)) @ counts
-        matrix = sp.hstack([weighted, sp.csr_matrix(cue_rows)], format="csr", dtype=np.float32)
+        matrix = sp.hstack([weighted, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
         matrix.sort_indices()
         return matrix, (
             _spans_by_row(row_ids[known], column[known], begins_all, ends_all, known, len(analyses))
@@ -332,6 +347,30 @@ def _spans_by_row(
     return [ordered[boundaries[i] : boundaries[i + 1]] for i in range(n_rows)]
 
 
+@cache
+def _keyword_triggers() -> tuple[tuple[str, ...], ...]:
+    """Word lists of the keyword-trigger rules (``models/data/keyword_baseline.json``)."""
+    from models.baseline import packaged_rules
+
+    rules = packaged_rules()
+    lists = [words for _, words in rules["dispute_type"]]
+    lists += [rules["red"], rules["yellow"], rules["escalation"]]
+    return tuple(tuple(words) for words in lists)
+
+
+def keyword_feature_names() -> tuple[str, ...]:
+    """One binary feature per keyword list: the type lists, then red, yellow, escalation."""
+    from models.baseline import packaged_rules
+
+    types = [label for label, _ in packaged_rules()["dispute_type"]]
+    return (
+        *(f"keyword:{label}" for label in types),
+        "keyword:red",
+        "keyword:yellow",
+        "keyword:escalation",
+    )
+
+
 def featurizer_from_state(
     config: dict[str, object], vocabulary: list[str], idf: np.ndarray
 ) -> NgramFeaturizer:
@@ -350,6 +389,7 @@ def feature_config_to_json(config: FeatureConfig) -> dict[str, object]:
         "min_df": config.min_df,
         "max_features": config.max_features,
         "hash_bits": config.hash_bits,
+        "keyword_features": config.keyword_features,
     }
 
 
@@ -365,4 +405,5 @@ def feature_config_from_json(raw: dict[str, object]) -> FeatureConfig:
         min_df=int(str(raw["min_df"])),
         max_features=int(str(raw["max_features"])),
         hash_bits=int(str(raw["hash_bits"])),
+        keyword_features=bool(raw.get("keyword_features", False)),
     )

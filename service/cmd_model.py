@@ -13,7 +13,7 @@ from rich.table import Table
 from service._cli_errors import reports_errors
 from training.progress import progress_bars
 
-console = Console(stderr=False)
+console = Console(stderr=False, width=120)
 
 DataFiles = Annotated[
     list[Path],
@@ -64,6 +64,13 @@ def train(
     feature_mode: Annotated[
         str, typer.Option(help="N-gram columns: 'vocabulary' (TF-IDF vocabulary) or 'hashing'.")
     ] = "vocabulary",
+    keyword_features: Annotated[
+        bool,
+        typer.Option(
+            help="Linear model: add one binary feature per keyword-trigger list "
+            "(models/data/keyword_baseline.json); see docs/models.md for its measured trade-off."
+        ),
+    ] = False,
     seed: Annotated[
         int, typer.Option(help="Seed of the calibration split (and of every transformer choice).")
     ] = 20261122,
@@ -139,7 +146,8 @@ def train(
             training.sha256 + "+" + corrections.sha256,
         )
     evaluation = {
-        path.stem: read_labelled([path], text_column=text_column) for path in eval_data or []
+        name: read_labelled([path], text_column=text_column)
+        for path, name in zip(eval_data or [], set_names(eval_data or []), strict=True)
     }
     calibration_set = read_labelled(calibration, text_column=text_column) if calibration else None
     run: Any
@@ -176,7 +184,9 @@ def train(
                 progress=progress,
             )
     elif arch == "linear":
-        config = LinearConfig(features=FeatureConfig(mode=feature_mode), seed=seed)
+        config = LinearConfig(
+            features=FeatureConfig(mode=feature_mode, keyword_features=keyword_features), seed=seed
+        )
         with progress_bars() as progress:
             run = train_linear(
                 training,
@@ -302,14 +312,15 @@ def evaluate(
         models["baseline"] = KeywordTriggerModel()
     table = Table(title=f"evaluation of {models['model'].version}")
     _metric_columns(table)
+    names = set_names(data)
     for label, scored in models.items():
         results, sets = {}, {}
-        for path in data:
+        for path, name in zip(data, names, strict=True):
             held_out = read_labelled([path], text_column=text_column)
             predictions = predict_all(scored, held_out.texts)
-            results[path.stem] = evaluate_predictions(held_out, predictions)
-            sets[path.stem] = (held_out, predictions)
-            _metric_row(table, f"{path.stem} [{label}]", results[path.stem])
+            results[name] = evaluate_predictions(held_out, predictions)
+            sets[name] = (held_out, predictions)
+            _metric_row(table, f"{name} [{label}]", results[name])
         if report:
             target = report if label == "model" else report / label
             write_report(target, results, sets, scored.version)
@@ -318,19 +329,31 @@ def evaluate(
         typer.echo(f"report written to {report}")
 
 
+def set_names(paths: list[Path]) -> list[str]:
+    """A short unique name per data file: its stem, or ``folder-stem`` when stems repeat."""
+    stems = [path.stem for path in paths]
+    names = [
+        f"{path.parent.name}-{path.stem}" if stems.count(path.stem) > 1 else path.stem
+        for path in paths
+    ]
+    if len(set(names)) != len(names):
+        names = [f"{i + 1}-{name}" for i, name in enumerate(names)]
+    return names
+
+
 def _metric_columns(table: Table) -> None:
     for column in (
         "set",
         "n",
-        "type macro-F1",
-        "grade macro-F1",
-        "esc. precision",
-        "esc. recall",
+        "type F1",
+        "grade F1",
+        "esc P",
+        "esc R",
         "type ECE",
-        "coverage",
-        "type acc. kept",
+        "cover",
+        "kept acc",
     ):
-        table.add_column(column, justify="left" if column == "set" else "right")
+        table.add_column(column, justify="left" if column == "set" else "right", no_wrap=True)
 
 
 def _metric_row(table: Table, name: str, metrics: dict[str, Any]) -> None:

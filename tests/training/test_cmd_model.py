@@ -83,3 +83,15 @@ def test_cli_train_reports_a_bad_row_with_its_code(tmp_path):
     assert result.exit_code == 2
     assert "INVALID_TRAINING_ROW" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_set_names_are_unique_when_file_stems_repeat(tmp_path):
+    from service.cmd_model import set_names
+
+    paths = [
+        tmp_path / "corpus" / "test.jsonl",
+        tmp_path / "gold" / "test.jsonl",
+        tmp_path / "real.jsonl",
+    ]
+    assert set_names(paths) == ["corpus-test", "gold-test", "real"]
+    assert len(set(set_names([tmp_path / "a.jsonl", tmp_path / "a.csv"]))) == 2
