@@ -20,7 +20,6 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from nlp._cue_anchors import anchor_pattern, union_anchors
 from nlp._cue_numbers import NUMBER_PATTERN
 from nlp.errors import InputFileError
 
@@ -32,7 +31,6 @@ TENSES: Final = ("past", "ongoing", "threatened", "none")
 _FRAGMENT_REF: Final = re.compile(r"\{([A-Z][A-Z_]*)\}")
 _NUMBER_FRAGMENT: Final = "NUM"
 _NUMBER_GROUP: Final = "n"
-_ENTRY_GROUP: Final = "e"
 
 Tense = Literal["past", "ongoing", "threatened", "none"]
 
@@ -119,25 +117,13 @@ class KindRules:
     """Everything needed to find the cues of one kind.
 
     ``pattern`` is the alternation of all entries, behind a look-ahead on the characters an entry
-    can start with (so the regex engine skips most positions cheaply). Each branch ends in an empty
-    group, so a match's ``lastindex`` names the entry that matched (``entry_of_group``), and holds
-    its own copy of the entry's number group (``number_groups``): reading either needs no second
-    match. The groups change no match: they neither consume nor constrain.
+    can start with (so the regex engine skips most positions cheaply). The entry behind a match is
+    the first of ``entries`` that matches at the same position: alternation order, so the same one.
     """
 
     kind: str
     pattern: re.Pattern[str]
     entries: tuple[Entry, ...]
-    entry_of_group: tuple[int, ...]
-    """``pattern`` group index (a match's ``lastindex``) -> index into ``entries``; -1 elsewhere."""
-    number_groups: tuple[int, ...]
-    """Per entry, the ``pattern`` group holding its number; 0 when the entry has none."""
-    scanner: re.Pattern[str] | None
-    """``pattern`` rewritten to be found faster, with the same groups (see ``scanner_source``);
-    None when the first characters of the entries are not known."""
-    anchor: re.Pattern[str] | None
-    """Finds one of the literal strings every match contains (``nlp._cue_anchors``); when it
-    finds nothing, ``pattern`` cannot match. None when no such strings could be read."""
     exclude: re.Pattern[str] | None
     negatable: bool
     requires_value: bool
@@ -235,11 +221,9 @@ def _compile(spec: _LexiconSpec, kind_ids: list[str], sha256: str, path: Path) -
     for source, _ in marker_sources:
         _check_plain(source, f"{path}: tense.markers")
     marker_sources.sort(key=lambda item: -len(item[0]))
-    # The group closes each branch rather than opening it: a branch that starts with a literal is
-    # skipped in one step by the regex engine, one that starts with a group is entered.
     markers = _regex(
         _with_first_chars(
-            "|".join(f"(?:{source})(?P<m{i}>)" for i, (source, _) in enumerate(marker_sources))
+            "|".join(f"(?P<m{i}>{source})" for i, (source, _) in enumerate(marker_sources))
         ),
         f"{path}: tense.markers",
     )
@@ -269,14 +253,7 @@ def _fragment_source(value: str | list[str]) -> str:
     return "(?:" + "|".join(re.escape(v) for v in sorted(value, key=len, reverse=True)) + ")"
 
 
-def _expand(
-    source: str,
-    fragments: dict[str, str],
-    *,
-    capture: bool,
-    where: str,
-    number_group: str = _NUMBER_GROUP,
-) -> str:
+def _expand(source: str, fragments: dict[str, str], *, capture: bool, where: str) -> str:
     numbers = 0
 
     def replace(match: re.Match[str]) -> str:
@@ -285,7 +262,7 @@ def _expand(
         if name == _NUMBER_FRAGMENT:
             numbers += 1
             if capture:
-                return f"(?P<{number_group}>{NUMBER_PATTERN})"
+                return f"(?P<{_NUMBER_GROUP}>{NUMBER_PATTERN})"
             return f"(?:{NUMBER_PATTERN})"
         if name not in fragments:
             raise _error(f"{where}: unknown fragment {{{name}}}; define it under 'fragments'")
@@ -345,7 +322,7 @@ def _compile_kind(
     literal_entries.sort(key=lambda item: -len(item[1].text or ""))
     sources: list[str] = []
     entries: list[Entry] = []
-    for index, (where, entry) in enumerate(regex_entries + literal_entries):
+    for where, entry in regex_entries + literal_entries:
         source = re.escape(entry.text) if entry.text is not None else entry.re or ""
         standalone = _regex(_expand(source, fragments, capture=True, where=where), where)
         if standalone.groups != len(standalone.groupindex) or set(standalone.groupindex) - {
@@ -356,10 +333,7 @@ def _compile_kind(
             raise _error(f"{where}: 'parse' needs a {{{_NUMBER_FRAGMENT}}} in the regex")
         if standalone.fullmatch("") is not None:
             raise _error(f"{where}: the regex matches the empty string; make it require text")
-        tagged = _expand(
-            source, fragments, capture=True, where=where, number_group=f"{_NUMBER_GROUP}{index}"
-        )
-        sources.append(f"(?:{tagged})(?P<{_ENTRY_GROUP}{index}>)")
+        sources.append(f"(?:{_expand(source, fragments, capture=False, where=where)})")
         entries.append(
             Entry(
                 regex=standalone,
@@ -380,26 +354,10 @@ def _compile_kind(
             ),
             where,
         )
-    alternation = "|".join(sources)
-    pattern = _regex(_with_first_chars(alternation), f"{path}: kinds.{kind}")
-    scanner_regex = scanner_source(alternation)
-    scanner = None if scanner_regex is None else _regex(scanner_regex, f"{path}: kinds.{kind}")
-    if scanner is not None and scanner.groupindex != pattern.groupindex:
-        raise RuntimeError(f"cue kind {kind}: the scanner numbers its groups differently")
-    entry_of_group = [-1] * (pattern.groups + 1)
-    for index in range(len(entries)):
-        entry_of_group[pattern.groupindex[f"{_ENTRY_GROUP}{index}"]] = index
-    anchors = union_anchors(entry.regex.pattern for entry in entries)
     return KindRules(
         kind=kind,
-        pattern=pattern,
+        pattern=_regex(_with_first_chars("|".join(sources)), f"{path}: kinds.{kind}"),
         entries=tuple(entries),
-        entry_of_group=tuple(entry_of_group),
-        number_groups=tuple(
-            pattern.groupindex.get(f"{_NUMBER_GROUP}{index}", 0) for index in range(len(entries))
-        ),
-        anchor=None if anchors is None else anchor_pattern(anchors),
-        scanner=scanner,
         exclude=exclude,
         negatable=spec.negatable,
         requires_value=spec.requires_value,
@@ -421,29 +379,6 @@ def _with_first_chars(source: str) -> str:
     if chars is None:
         return source
     return "(?=[" + "".join(re.escape(c) for c in sorted(chars)) + "])(?:" + source + ")"
-
-
-def scanner_source(source: str) -> str | None:
-    """A regex that matches one character at every position where ``source`` matches.
-
-    ``[F](?<=(?=(?:source))[F])``, with ``F`` the characters a match of ``source`` starts with:
-    the engine skips to the next character of ``F`` with a table look-up (a pattern that starts
-    with a look-ahead gets no such skip, and a position costs several times more), steps back
-    over it and tries ``source`` there. Groups of ``source`` keep their numbers and capture what
-    they capture in a match of ``source`` at that position, and the match of ``source`` is the
-    same one (nothing follows it that could make it backtrack). Unlike ``finditer`` over
-    ``source``, matches are reported at every position, overlapping ones included: a caller that
-    wants ``finditer``'s matches skips those that start before the end of the last one it kept.
-
-    Returns:
-        The scanner's source, or None when the first characters are not known (or ``source`` can
-        match the empty string).
-    """
-    chars = first_chars(source)
-    if chars is None:
-        return None
-    first = "[" + "".join(re.escape(c) for c in sorted(chars)) + "]"
-    return f"{first}(?<=(?=(?:{source})){first})"
 
 
 def first_chars(source: str) -> frozenset[str] | None:

@@ -78,8 +78,6 @@ class Tracked:
         if not edits:
             return self
         text, starts, ends = self.text, self.starts, self.ends
-        if all(align == SAME for _, _, _, align in edits):
-            return Tracked(_replace_same(text, edits), starts, ends, self.source_length)
         parts: list[str] = []
         new_starts: list[int] = []
         new_ends: list[int] = []
@@ -113,14 +111,3 @@ class Tracked:
         new_starts.extend(starts[position:])
         new_ends.extend(ends[position:])
         return Tracked("".join(parts), new_starts, new_ends, self.source_length)
-
-
-def _replace_same(text: str, edits: list[Edit]) -> str:
-    """Apply ``SAME`` edits: the text changes, every character keeps its source span.
-
-    The position lists are shared with the input rather than copied; nothing mutates them.
-    """
-    for start, end, replacement, _ in edits:
-        if len(replacement) != end - start:
-            raise ValueError("a SAME edit must keep the length of its region")
-    return apply_edits(text, edits)

@@ -70,11 +70,6 @@ def is_pinyin(body: str) -> bool:
     return not needs_tone or bool(tones) or digit
 
 
-def may_hold_pinyin(text: str) -> bool:
-    """False when ``pinyin_edits(text)`` is certainly empty: no bracket follows a Han character."""
-    return ("(" in text or "（" in text) and _CANDIDATES.search(text) is not None
-
-
 def pinyin_edits(text: str) -> list[Edit]:
     """Deletions of the pinyin brackets that follow Han characters.
 

@@ -48,11 +48,7 @@ TRADITIONAL_SHARE: Final = 0.1
 
 _HAN_CHAR: Final = re.compile(f"[{HAN}]")
 _HAN_WORD: Final = re.compile(f"[{HAN}]+")
-_HAN_BMP: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Han characters are counted as what is left once everything else is deleted: one pass that
-# deletes a few runs is much cheaper than a list of every Han character.
-_NOT_HAN: Final = re.compile(f"[^{HAN}]+")
-_NOT_HAN_BMP: Final = re.compile(f"[^{_HAN_BMP}]+")
+_HAN_BMP: Final = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CJK_RANGES: Final = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 
 
@@ -71,19 +67,10 @@ class ScriptTables:
     traditional_astral: re.Pattern[str]
     """Matches one Traditional-only character outside the BMP (slow; only for such texts)."""
     protected: re.Pattern[str]
-    """Matches any spelling of a protected name; a match's ``lastindex`` is a key of
-    ``protected_names``."""
-    protected_names: tuple[int, ...]
-    """``protected`` group index -> index into ``canonical``."""
+    """Matches any spelling of a protected name; group ``i`` is ``canonical[i - 1]``."""
     protected_first: re.Pattern[str]
     """Matches a character that can start a protected name (a fast pre-scan)."""
     canonical: tuple[str, ...]
-    may_convert: re.Pattern[str]
-    """Matches a BMP character without which ``script_edits`` changes nothing: a Hong Kong
-    variant, a Traditional-only character, or a character of a protected name's non-official
-    spelling that is not the official character at that place."""
-    extra_spelling: re.Pattern[str]
-    """Matches a listed extra spelling of a protected name that differs from its official form."""
 
 
 def _convert_each(converter: opencc.OpenCC, chars: list[str]) -> list[str]:
@@ -153,37 +140,21 @@ def _character_tables() -> tuple[dict[int, int], dict[int, int]]:
     return hong_kong, characters
 
 
-def _spellings(
-    canonical: str, extra: list[str], to_traditional: list[opencc.OpenCC], variant_chars: set[str]
-) -> list[str]:
-    """Patterns matching ``canonical`` in Simplified, Traditional, Taiwan or Hong Kong characters,
-    character by character (so mixed spellings match), then each of ``extra`` verbatim.
-
-    Adds to ``variant_chars`` every character the patterns accept in place of the official one.
-    """
+def _spellings(canonical: str, extra: list[str], to_traditional: list[opencc.OpenCC]) -> str:
+    """A pattern matching ``canonical`` in Simplified, Traditional, Taiwan or Hong Kong characters,
+    character by character (so mixed spellings match), or any of ``extra`` verbatim."""
     variants = [canonical] + [converter.convert(canonical) for converter in to_traditional]
     columns: list[set[str]] = [set() for _ in canonical]
     for variant in variants:
         if len(variant) == len(canonical):
             for column, char in zip(columns, variant, strict=True):
                 column.add(char)
-    for column, official in zip(columns, canonical, strict=True):
-        variant_chars.update(column - {official})
     pattern = "".join(f"[{_char_class([ord(c) for c in column])}]" for column in columns)
-    return [pattern, *(re.escape(spelling) for spelling in extra)]
+    others = [re.escape(spelling) for spelling in extra]
+    return "|".join([pattern, *others])
 
 
-@dataclass(frozen=True, slots=True)
-class _Protected:
-    pattern: re.Pattern[str]
-    names: tuple[int, ...]
-    first: list[int]
-    canonical: tuple[str, ...]
-    variant_chars: set[str]
-    extra_spellings: set[str]
-
-
-def _protected(characters: dict[int, int]) -> _Protected:
+def _protected(characters: dict[int, int]) -> tuple[re.Pattern[str], list[int], tuple[str, ...]]:
     entries: dict[str, list[str]] = {}
     for name in (PLACES_FILE, TERMS_FILE):
         for number, columns in read_rows(name):
@@ -200,34 +171,21 @@ def _protected(characters: dict[int, int]) -> _Protected:
             entries[canonical] = extra
     to_traditional = [opencc.OpenCC(config) for config in ("s2t", "s2tw", "s2hk")]
     ordered = sorted(entries, key=lambda name: (-max(map(len, [name, *entries[name]])), name))
-    variant_chars: set[str] = set()
-    # One flat alternation, each spelling closed by an empty group naming its entry: a branch
-    # that starts with a character (class) is skipped in one step by the regex engine, one that
-    # starts with a group is entered. The order of the spellings, and so every match, is that of
-    # one group per name around its spellings.
-    branches: list[str] = []
-    names = [-1]
-    for index, name in enumerate(ordered):
-        for spelling in _spellings(name, entries[name], to_traditional, variant_chars):
-            branches.append(f"{spelling}()")
-            names.append(index)
-    pattern = re.compile("|".join(branches))
+    alternatives = [_spellings(name, entries[name], to_traditional) for name in ordered]
+    pattern = re.compile("|".join(f"({alternative})" for alternative in alternatives))
     first = {
         ord(spelling[0])
         for name in ordered
         for spelling in [name, *entries[name], *(c.convert(name) for c in to_traditional)]
     }
-    extra = {spelling for name in ordered for spelling in entries[name] if spelling != name}
-    return _Protected(pattern, tuple(names), sorted(first), tuple(ordered), variant_chars, extra)
+    return pattern, sorted(first), tuple(ordered)
 
 
 @cache
 def tables() -> ScriptTables:
     """Build the conversion tables (under a second, once per process)."""
     hong_kong, characters = _character_tables()
-    protected = _protected(characters)
-    may_convert = {*hong_kong, *characters, *map(ord, protected.variant_chars)}
-    extra = sorted(protected.extra_spellings, key=lambda s: (-len(s), s))
+    protected, first, canonical = _protected(characters)
     return ScriptTables(
         tw2sp=opencc.OpenCC("tw2sp"),
         hong_kong=hong_kong,
@@ -235,28 +193,9 @@ def tables() -> ScriptTables:
         characters=characters,
         traditional=_any_of([c for c in characters if c <= 0xFFFF]),
         traditional_astral=_any_of([c for c in characters if c > 0xFFFF]),
-        protected=protected.pattern,
-        protected_names=protected.names,
-        protected_first=_any_of(protected.first),
-        canonical=protected.canonical,
-        may_convert=_any_of([c for c in may_convert if c <= 0xFFFF]),
-        extra_spelling=re.compile("|".join(map(re.escape, extra)) if extra else "(?!)"),
-    )
-
-
-def script_unchanged(text: str) -> bool:
-    """True when ``script_edits(text)`` is certainly empty (a cheap check, for plain records).
-
-    Without a Hong Kong variant or a Traditional-only character the text is tier 1 and converts
-    to itself; a protected name then changes only when spelt with a character other than the
-    official one at that place, or in one of its extra spellings. Texts with characters outside
-    the BMP are not judged (False).
-    """
-    tables_ = tables()
-    return (
-        not has_astral(text)
-        and tables_.may_convert.search(text) is None
-        and tables_.extra_spelling.search(text) is None
+        protected=protected,
+        protected_first=_any_of(first),
+        canonical=canonical,
     )
 
 
@@ -285,7 +224,7 @@ def _tier(tables_: ScriptTables, text: str) -> int:
         traditional += len(tables_.traditional_astral.findall(text))
     if not traditional:
         return 1
-    han = len((_NOT_HAN if astral else _NOT_HAN_BMP).sub("", text))
+    han = len((_HAN_CHAR if astral else _HAN_BMP).findall(text))
     return 3 if traditional >= TRADITIONAL_SHARE * han else 2
 
 
@@ -315,7 +254,7 @@ def script_edits(text: str) -> list[Edit]:
     position = 0
     for match in _protected_matches(tables_, mapped):
         edits.extend(_convert(tables_, text, mapped, position, match.start(), tier))
-        canonical = tables_.canonical[tables_.protected_names[match.lastindex or 0]]
+        canonical = tables_.canonical[(match.lastindex or 1) - 1]
         if text[match.start() : match.end()] != canonical:
             align = SAME if len(canonical) == match.end() - match.start() else SPAN
             edits.append(Edit(match.start(), match.end(), canonical, align))
@@ -333,24 +272,11 @@ def _convert(
     if tier == 1:
         converted = segment
     elif tier == 2:
-        converted = _map_characters(tables_, segment)
+        converted = segment.translate(tables_.characters)
     else:
-        converted = _map_characters(tables_, tables_.tw2sp.convert(segment))
+        converted = tables_.tw2sp.convert(segment).translate(tables_.characters)
     if converted == text[start:end]:
         return []
     if len(converted) == end - start:
         return [Edit(start, end, converted, SAME)]
     return [Edit(start, end, converted, _align(segment.translate(tables_.characters), converted))]
-
-
-def _map_characters(tables_: ScriptTables, text: str) -> str:
-    """``text.translate(tables_.characters)``, quicker when few characters change.
-
-    ``str.translate`` looks every character up in the dict; a regex pass that only stops at
-    Traditional-only characters is several times faster when there are few or none (Simplified
-    text, or what ``tw2sp`` left).
-    """
-    if has_astral(text):
-        return text.translate(tables_.characters)
-    characters = tables_.characters
-    return tables_.traditional.sub(lambda m: chr(characters[ord(m.group())]), text)

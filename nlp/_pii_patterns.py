@@ -85,27 +85,3 @@ def patterns() -> tuple[PiiPattern, ...]:
         ),
         PiiPattern("plate", 5, re.compile(plate), min_digits=2),
     )
-
-
-@cache
-def prefilter() -> re.Pattern[str]:
-    """Finds something in every text in which one of ``patterns()`` can match.
-
-    Each pattern needs a run that this finds: an ID number or a landline at least seven
-    consecutive digits, a masked ID or a bank card four digits then four digits or masking
-    characters (one separator allowed), a mobile ``1[3-9]`` and a digit then the same, a plate a
-    province and a letter. Most records hold none of these (a date or an amount is too short), and
-    one search is much cheaper than running every pattern.
-    """
-    provinces = re.escape(_chars()["provinces"])
-    digit_or_mask = f"[0-9{_MASK}]"
-    return re.compile(
-        "|".join(
-            (
-                "[0-9]{7}",
-                f"[0-9]{{4}}[- ]?{digit_or_mask}{{4}}",
-                f"1[3-9][0-9][- ]?{digit_or_mask}{{4}}",
-                f"[{provinces}][{_PLATE_LETTER}]",
-            )
-        )
-    )

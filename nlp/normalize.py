@@ -36,7 +36,6 @@ from nlp._norm_chars import (
     whitespace_edits,
 )
 from nlp._norm_edits import Tracked, apply_edits
-from nlp._norm_fast import is_plain, only_script_acts
 from nlp._norm_pinyin import pinyin_edits
 from nlp._norm_script import script_edits, tables
 
@@ -113,10 +112,6 @@ def normalize(text: str) -> str:
         TypeError: ``text`` is not a str.
     """
     _check(text)
-    if is_plain(text):
-        return text
-    if only_script_acts(text):
-        return apply_edits(text, script_edits(text))
     text = apply_edits(fold(text), drop_edits(text))
     for edits in markup_rounds(text):
         text = apply_edits(text, edits)
@@ -139,20 +134,12 @@ def normalize_with_offsets(text: str) -> NormalizedText:
         TypeError: ``text`` is not a str.
     """
     _check(text)
-    if is_plain(text):
-        size = len(text)
-        return NormalizedText(
-            source=text, text=text, offsets=tuple(range(size + 1)), ends=tuple(range(1, size + 1))
-        )
-    if only_script_acts(text):
-        tracked = Tracked.of(text).apply(script_edits(text))
-    else:
-        tracked = Tracked.of(text).apply(fold_edit(text))
-        tracked = tracked.apply(drop_edits(tracked.text))
-        for edits in markup_rounds(tracked.text):
-            tracked = tracked.apply(edits)
-        for step in (whitespace_edits, pinyin_edits, punctuation_edits, script_edits):
-            tracked = tracked.apply(step(tracked.text))
+    tracked = Tracked.of(text).apply(fold_edit(text))
+    tracked = tracked.apply(drop_edits(tracked.text))
+    for edits in markup_rounds(tracked.text):
+        tracked = tracked.apply(edits)
+    for step in (whitespace_edits, pinyin_edits, punctuation_edits, script_edits):
+        tracked = tracked.apply(step(tracked.text))
     return NormalizedText(
         source=text,
         text=tracked.text,

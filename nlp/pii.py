@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from nlp._pii_patterns import patterns, prefilter
+from nlp._pii_patterns import patterns
 
 __all__ = ["PLACEHOLDERS", "MaskedText", "PiiSpan", "mask_pii"]
 
@@ -67,8 +67,6 @@ def find_pii(text: str) -> tuple[PiiSpan, ...]:
     """
     if not isinstance(text, str):
         raise TypeError(f"find_pii expects str, got {type(text).__name__}")
-    if prefilter().search(text) is None:
-        return ()
     candidates: list[tuple[int, int, int, str]] = []
     for pattern in patterns():
         for match in pattern.regex.finditer(text):
