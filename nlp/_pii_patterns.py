@@ -57,7 +57,10 @@ def patterns() -> tuple[PiiPattern, ...]:
     chars = _chars()
     provinces = re.escape(chars["provinces"])
     suffixes = re.escape(chars["plate_suffixes"])
-    not_amount = f"(?!\\s?[{re.escape(chars['amount_units'])}])"
+    # 万 and 亿 also begin ordinary words (万一, 亿万), so only units that end an amount keep a
+    # phone-shaped number unmasked: a leaked phone number costs more than a masked amount.
+    closing_units = "".join(unit for unit in chars["amount_units"] if unit not in "万亿")
+    not_amount = f"(?!\\s?[{re.escape(closing_units)}])"
     digit_or_mask = f"[0-9{_MASK}]"
     mobile = f"(?:(?:\\+|00)86[- ]?)?1[3-9][0-9](?:[- ]?{digit_or_mask}{{4}}){{2}}"
     extension = f"(?:[-{re.escape(chars['extension_marks'])}][0-9]{{1,5}})?"
