@@ -320,7 +320,7 @@ def evaluate(
             predictions = predict_all(scored, held_out.texts)
             results[name] = evaluate_predictions(held_out, predictions)
             sets[name] = (held_out, predictions)
-            _metric_row(table, f"{name} [{label}]", results[name])
+            _metric_row(table, name, results[name], label)
         if report:
             target = report if label == "model" else report / label
             write_report(target, results, sets, scored.version)
@@ -356,9 +356,10 @@ def _metric_columns(table: Table) -> None:
         table.add_column(column, justify="left" if column == "set" else "right", no_wrap=True)
 
 
-def _metric_row(table: Table, name: str, metrics: dict[str, Any]) -> None:
+def _metric_row(table: Table, name: str, metrics: dict[str, Any], model: str = "model") -> None:
     kept = metrics["review"]["dispute_type_accuracy_kept"]
     table.add_row(
+        model,
         name,
         str(metrics["n"]),
         f"{metrics['dispute_type']['macro_f1']:.3f}",
