@@ -310,7 +310,12 @@ def test_mask_pii_never_masks_amounts_dates_counts_or_house_numbers(
 
 @pytest.mark.parametrize(
     "text",
-    ["电话13512345678万一打不通就报警", "+86 13213952577亿万", "(0755)5545255万一", "0431-88881234万"],
+    [
+        "电话13512345678万一打不通就报警",
+        "+86 13213952577亿万",
+        "(0755)5545255万一",
+        "0431-88881234万",
+    ],
 )
 def test_mask_pii_masks_phone_numbers_followed_by_wan_or_yi(text: str) -> None:
     masked = mask_pii(text)
