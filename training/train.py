@@ -10,6 +10,7 @@ from typing import Any
 
 from models.bundle import Manifest
 from models.linear import CalibrationData, LinearConfig, LinearTriageModel, Progress
+from models.protocol import TriageModel
 from training.data import LabelledSet
 from training.evaluate import evaluate_predictions, predict_all
 
@@ -55,22 +56,41 @@ def train_linear(
         data.risk_grades,
         data.escalations,
         sample_weight=data.weights,
-        calibration=None
-        if calibration is None
-        else CalibrationData(
-            calibration.texts,
-            calibration.dispute_types,
-            calibration.risk_grades,
-            calibration.escalations,
-        ),
+        calibration=as_calibration(calibration),
         progress=progress,
     )
     seconds = time.perf_counter() - started
-    metrics = {
+    metrics = evaluate_sets(model, evaluation_sets)
+    training = training_record(data, seconds, calibration, evaluation_sets)
+    manifest = model.save(output, training=training, metrics=headline_metrics(metrics))
+    return TrainingRun(model=model, manifest=manifest, metrics=metrics, seconds=seconds)
+
+
+def as_calibration(data: LabelledSet | None) -> CalibrationData | None:
+    """The texts and labels of a labelled set as a model's calibration data."""
+    if data is None:
+        return None
+    return CalibrationData(data.texts, data.dispute_types, data.risk_grades, data.escalations)
+
+
+def evaluate_sets(
+    model: TriageModel, evaluation_sets: Mapping[str, LabelledSet] | None
+) -> dict[str, dict[str, Any]]:
+    """Metrics of ``model`` on each named set (``training.evaluate.evaluate_predictions``)."""
+    return {
         name: evaluate_predictions(held_out, predict_all(model, held_out.texts))
         for name, held_out in (evaluation_sets or {}).items()
     }
-    training = {
+
+
+def training_record(
+    data: LabelledSet,
+    seconds: float,
+    calibration: LabelledSet | None,
+    evaluation_sets: Mapping[str, LabelledSet] | None,
+) -> dict[str, Any]:
+    """The ``training`` section of a bundle manifest: data hashes, calibration, timing."""
+    return {
         "files": list(data.files),
         "records": len(data.records),
         "data_sha256": data.sha256,
@@ -80,11 +100,9 @@ def train_linear(
         else {"files": list(calibration.files), "sha256": calibration.sha256},
         "evaluation_sets": {name: held.sha256 for name, held in (evaluation_sets or {}).items()},
     }
-    manifest = model.save(output, training=training, metrics=_headline(metrics))
-    return TrainingRun(model=model, manifest=manifest, metrics=metrics, seconds=seconds)
 
 
-def _headline(metrics: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def headline_metrics(metrics: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         name: {
             "n": m["n"],

@@ -10,12 +10,11 @@ from typing import Any
 
 from models.bundle import Manifest
 from models.io import iter_rows
-from models.linear import CalibrationData, Progress
+from models.linear import Progress
 from nlp.errors import InputFileError, InvalidRecordError
 from nlp.validate import validate_text
 from training.data import LabelledSet
-from training.evaluate import evaluate_predictions, predict_all
-from training.train import _headline
+from training.train import as_calibration, evaluate_sets, headline_metrics, training_record
 
 
 @dataclass(frozen=True)
@@ -100,37 +99,21 @@ def train_transformer(
         data.risk_grades,
         data.escalations,
         sample_weight=data.weights,
-        dev=_as_calibration(dev),
-        calibration=_as_calibration(calibration),
+        dev=as_calibration(dev),
+        calibration=as_calibration(calibration),
         checkpoint_dir=checkpoint_dir,
         resume=resume,
         progress=progress,
     )
     seconds = time.perf_counter() - started
-    metrics = {
-        name: evaluate_predictions(held_out, predict_all(model, held_out.texts))
-        for name, held_out in (evaluation_sets or {}).items()
-    }
+    metrics = evaluate_sets(model, evaluation_sets)
     training = {
-        "files": list(data.files),
-        "records": len(data.records),
-        "data_sha256": data.sha256,
-        "seconds": round(seconds, 1),
+        **training_record(data, seconds, calibration, evaluation_sets),
         "base_model": None if base_model is None else str(base_model),
         "dev": None if dev is None else {"files": list(dev.files), "sha256": dev.sha256},
-        "calibration": None
-        if calibration is None
-        else {"files": list(calibration.files), "sha256": calibration.sha256},
-        "evaluation_sets": {name: held.sha256 for name, held in (evaluation_sets or {}).items()},
         "steps": model.training_.steps,
         "stopped": model.training_.stopped,
         "dev_history": model.training_.history,
     }
-    manifest = model.save(output, training=training, metrics=_headline(metrics))
+    manifest = model.save(output, training=training, metrics=headline_metrics(metrics))
     return TransformerRun(model=model, manifest=manifest, metrics=metrics, seconds=seconds)
-
-
-def _as_calibration(data: LabelledSet | None) -> CalibrationData | None:
-    if data is None:
-        return None
-    return CalibrationData(data.texts, data.dispute_types, data.risk_grades, data.escalations)
