@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from nlp._cue_lexicon import Entry, KindRules, Lexicon, Tense
+from nlp._cue_scan import scan
 
 
 class TextContext:
@@ -35,7 +36,9 @@ class TextContext:
         """
         lexicon = self._lexicon
         if self._negator_starts is None:
-            self._negators = [m.span() for m in lexicon.negators.finditer(self.text)]
+            self._negators = [
+                (s, e) for s, e, _ in scan(lexicon.negators, lexicon.negator_scanner, self.text)
+            ]
             self._negator_starts = [s for s, _ in self._negators]
         # Negators do not overlap, so walking back from the last one that starts before the
         # trigger, their ends only fall further away.
@@ -82,7 +85,8 @@ class TextContext:
         if self._marker_ends is None:
             tenses = lexicon.marker_tenses
             self._markers = [
-                (m.end(), tenses[m.lastgroup or ""]) for m in lexicon.markers.finditer(self.text)
+                (end, tenses[group or ""])
+                for _, end, group in scan(lexicon.markers, lexicon.marker_scanner, self.text)
             ]
             self._marker_ends = [e for e, _ in self._markers]
         # The nearest marker wins: walk back from the last one that ends by the trigger.

@@ -4,23 +4,28 @@ The file's own ``about`` list explains its keys. Loading validates everything on
 that the kinds are exactly the ones the code declares, that fragments exist, and that every regex
 compiles and captures nothing but the number it reads. Any fault is an ``InputFileError`` with code
 ``CUE_LEXICON_INVALID`` naming the kind and entry, so a broken lexicon stops start-up.
+
+Compiling also prepares each kind for fast matching without changing what it matches: entry tags
+and per-entry number groups in the alternation, a guard in front of each number, a scanner, and
+literal anchors (see ``KindRules``). The file's bytes, and so ``sha256``, are untouched.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import re._constants as _sre
-import re._parser as _sre_parse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from nlp._cue_anchors import anchor_pattern, consumable_chars, longest_of, union_anchors
 from nlp._cue_numbers import NUMBER_PATTERN
+from nlp._cue_scan import first_chars, scanner_source
 from nlp.errors import InputFileError
 
 LEXICON_ERROR_CODE: Final = "CUE_LEXICON_INVALID"
@@ -31,6 +36,7 @@ TENSES: Final = ("past", "ongoing", "threatened", "none")
 _FRAGMENT_REF: Final = re.compile(r"\{([A-Z][A-Z_]*)\}")
 _NUMBER_FRAGMENT: Final = "NUM"
 _NUMBER_GROUP: Final = "n"
+_ENTRY_GROUP: Final = "e"
 
 Tense = Literal["past", "ongoing", "threatened", "none"]
 
@@ -117,14 +123,32 @@ class KindRules:
     """Everything needed to find the cues of one kind.
 
     ``pattern`` is the alternation of all entries, behind a look-ahead on the characters an entry
-    can start with (so the regex engine skips most positions cheaply). The entry behind a match is
-    the first of ``entries`` that matches at the same position: alternation order, so the same one.
+    can start with (so the regex engine skips most positions cheaply). Each branch ends in an empty
+    group, so a match's ``lastindex`` names the entry that matched (``entry_of_group``), and holds
+    its own copy of the entry's number group (``number_groups``): reading either needs no second
+    match. The groups change no match: they neither consume nor constrain.
     """
 
     kind: str
     pattern: re.Pattern[str]
     entries: tuple[Entry, ...]
+    entry_of_group: tuple[int, ...]
+    """``pattern`` group index (a match's ``lastindex``) -> index into ``entries``; -1 elsewhere."""
+    number_groups: tuple[int, ...]
+    """Per entry, the ``pattern`` group holding its number; 0 when the entry has none."""
+    scanner: re.Pattern[str] | None
+    """``pattern`` rewritten to be found faster, with the same groups (see ``scanner_source``);
+    None when the first characters of the entries are not known."""
+    anchor_strings: frozenset[str] | None
+    """Literal strings one of which every match contains (``nlp._cue_anchors``); when none
+    occurs in a text, ``pattern`` cannot match there. None when no such strings could be read."""
+    anchor: re.Pattern[str] | None
+    """Finds one of ``anchor_strings``."""
     exclude: re.Pattern[str] | None
+    """Phrases a cue of this kind must not overlap; a match's ``lastindex`` group closes where it
+    ends."""
+    exclude_scanner: re.Pattern[str] | None
+    """``exclude`` as a scanner (see ``nlp._cue_scan``)."""
     negatable: bool
     requires_value: bool
     default_value: float | None
@@ -141,10 +165,22 @@ class Lexicon:
     version: str
     sha256: str
     kinds: tuple[KindRules, ...]
+    anchor_finder: re.Pattern[str] | None
+    """Finds, at every position where an anchor of some kind starts, the longest one there (group
+    1); None when no kind has anchors. See ``present_kinds``."""
+    anchor_kinds: dict[str, int]
+    """Anchor -> bit ``1 << i`` set for each kind ``i`` with an anchor that starts it (so with
+    one found wherever it is found)."""
     negators: re.Pattern[str]
+    """Any negator, longest first; a match's ``lastindex`` group closes where it ends."""
+    negator_scanner: re.Pattern[str] | None
+    """``negators`` as a scanner (see ``nlp._cue_scan``)."""
     negation_gap: frozenset[str]
     negation_max_gap: int
     markers: re.Pattern[str]
+    """Any tense marker, longest first; a match's ``lastgroup`` is a key of ``marker_tenses``."""
+    marker_scanner: re.Pattern[str] | None
+    """``markers`` as a scanner (see ``nlp._cue_scan``)."""
     marker_tenses: dict[str, Tense]
     tense_gap: frozenset[str]
     tense_max_gap: int
@@ -221,20 +257,27 @@ def _compile(spec: _LexiconSpec, kind_ids: list[str], sha256: str, path: Path) -
     for source, _ in marker_sources:
         _check_plain(source, f"{path}: tense.markers")
     marker_sources.sort(key=lambda item: -len(item[0]))
-    markers = _regex(
-        _with_first_chars(
-            "|".join(f"(?P<m{i}>{source})" for i, (source, _) in enumerate(marker_sources))
-        ),
-        f"{path}: tense.markers",
-    )
+    # The group closes each branch rather than opening it: a branch that starts with a literal is
+    # skipped in one step by the regex engine, one that starts with a group is entered.
+    markers = "|".join(f"(?:{source})(?P<m{i}>)" for i, (source, _) in enumerate(marker_sources))
+    where = f"{path}: negation.negators"
+    for source in spec.negation.negators:
+        _check_plain(source, where)
+    ordered = sorted(spec.negation.negators, key=len, reverse=True)
+    negators = "(?:" + "|".join(f"(?:{s})" for s in ordered) + ")(?P<end>)"
+    anchor_finder, anchor_kinds = _anchor_finder(kinds, path)
     return Lexicon(
         version=spec.version,
         sha256=sha256,
         kinds=kinds,
-        negators=_alternation(spec.negation.negators, f"{path}: negation.negators"),
+        anchor_finder=anchor_finder,
+        anchor_kinds=anchor_kinds,
+        negators=_regex(_with_first_chars(negators), where),
+        negator_scanner=_scanner(negators, where),
         negation_gap=frozenset(spec.negation.gap_chars),
         negation_max_gap=spec.negation.max_gap,
-        markers=markers,
+        markers=_regex(_with_first_chars(markers), f"{path}: tense.markers"),
+        marker_scanner=_scanner(markers, f"{path}: tense.markers"),
         marker_tenses={f"m{i}": tense for i, (_, tense) in enumerate(marker_sources)},
         tense_gap=frozenset(spec.tense.gap_chars),
         tense_max_gap=spec.tense.max_gap,
@@ -247,13 +290,65 @@ def _compile(spec: _LexiconSpec, kind_ids: list[str], sha256: str, path: Path) -
     )
 
 
+def _anchor_finder(
+    kinds: tuple[KindRules, ...], path: Path
+) -> tuple[re.Pattern[str] | None, dict[str, int]]:
+    """One pass over a text that tells which kinds' anchors occur (instead of one per kind)."""
+    owners: dict[str, int] = {}
+    for index, rules in enumerate(kinds):
+        for anchor in rules.anchor_strings or ():
+            owners[anchor] = owners.get(anchor, 0) | 1 << index
+    if not owners:
+        return None, {}
+    # The finder reports the longest anchor at a position; every other one there is a prefix of it.
+    closed = {
+        anchor: _union(owners.get(anchor[:size], 0) for size in range(1, len(anchor) + 1))
+        for anchor in owners
+    }
+    finder = _scanner(f"({longest_of(frozenset(owners))})", f"{path}: anchors")
+    if finder is None:
+        raise RuntimeError("cue anchors without known first characters")
+    return finder, closed
+
+
+def _union(bits: Iterable[int]) -> int:
+    result = 0
+    for value in bits:
+        result |= value
+    return result
+
+
+def present_kinds(lexicon: Lexicon, text: str) -> int:
+    """Bit ``1 << i`` set for each kind ``i`` whose anchors occur in ``text`` (all bits when the
+    lexicon has no anchors). A kind with anchors whose bit is clear cannot match ``text``."""
+    if lexicon.anchor_finder is None:
+        return -1
+    present = 0
+    kinds_of = lexicon.anchor_kinds
+    for anchor in set(lexicon.anchor_finder.findall(text)):
+        present |= kinds_of[anchor]
+    return present
+
+
+def _scanner(source: str, where: str) -> re.Pattern[str] | None:
+    scanner = scanner_source(source)
+    return None if scanner is None else _regex(scanner, where)
+
+
 def _fragment_source(value: str | list[str]) -> str:
     if isinstance(value, str):
         return f"(?:{value})"
     return "(?:" + "|".join(re.escape(v) for v in sorted(value, key=len, reverse=True)) + ")"
 
 
-def _expand(source: str, fragments: dict[str, str], *, capture: bool, where: str) -> str:
+def _expand(
+    source: str,
+    fragments: dict[str, str],
+    *,
+    capture: bool,
+    where: str,
+    number_group: str = _NUMBER_GROUP,
+) -> str:
     numbers = 0
 
     def replace(match: re.Match[str]) -> str:
@@ -262,7 +357,7 @@ def _expand(source: str, fragments: dict[str, str], *, capture: bool, where: str
         if name == _NUMBER_FRAGMENT:
             numbers += 1
             if capture:
-                return f"(?P<{_NUMBER_GROUP}>{NUMBER_PATTERN})"
+                return f"(?P<{number_group}>{NUMBER_PATTERN})"
             return f"(?:{NUMBER_PATTERN})"
         if name not in fragments:
             raise _error(f"{where}: unknown fragment {{{name}}}; define it under 'fragments'")
@@ -272,6 +367,45 @@ def _expand(source: str, fragments: dict[str, str], *, capture: bool, where: str
     if numbers > 1:
         raise _error(f"{where}: use {{{_NUMBER_FRAGMENT}}} at most once per entry; split the entry")
     return expanded
+
+
+def _guard_number(source: str, group: str) -> str:
+    """``source`` with a cheap look-ahead in front of its ``{NUM}``, where one can be derived.
+
+    A number is tried at every digit and numeral, and reading one backtracks over every length
+    of the run before the entry fails on what follows it. The guard ``(?=[A]*[F])`` (``A``: what
+    a number can consume, ``F``: what can start the rest of the entry) fails at once where no
+    such character follows the run. Any match of the entry has its number consume a run of ``A``
+    followed by a character of ``F``, so the guard holds wherever the number can start a match:
+    it changes no match.
+
+    The rest of the entry is the source after the number's group; when that is not a complete
+    regex (the number sits inside a group), starts with a quantifier, may match empty, or has
+    first characters that cannot be read, no guard is added. When the number begins one branch
+    of a top-level alternation, the rest also holds the later branches, whose first characters
+    only widen ``F``.
+    """
+    opening = f"(?P<{group}>"
+    start = source.find(opening)
+    end = start + len(opening) + len(NUMBER_PATTERN)
+    if start < 0 or source[start + len(opening) : end + 1] != NUMBER_PATTERN + ")":
+        return source
+    rest = source[end + 1 :]
+    follow = None if not rest or rest[0] in "*+?{" else first_chars(rest)
+    alphabet = _number_alphabet()
+    if follow is None or alphabet is None:
+        return source
+    guard = f"(?=[{_class_body(alphabet)}]*[{_class_body(follow)}])"
+    return source[:start] + guard + source[start:]
+
+
+@cache
+def _number_alphabet() -> frozenset[str] | None:
+    return consumable_chars(NUMBER_PATTERN)
+
+
+def _class_body(chars: frozenset[str]) -> str:
+    return "".join(re.escape(c) for c in sorted(chars))
 
 
 def _alternation(sources: list[str], where: str) -> re.Pattern[str]:
@@ -322,7 +456,7 @@ def _compile_kind(
     literal_entries.sort(key=lambda item: -len(item[1].text or ""))
     sources: list[str] = []
     entries: list[Entry] = []
-    for where, entry in regex_entries + literal_entries:
+    for index, (where, entry) in enumerate(regex_entries + literal_entries):
         source = re.escape(entry.text) if entry.text is not None else entry.re or ""
         standalone = _regex(_expand(source, fragments, capture=True, where=where), where)
         if standalone.groups != len(standalone.groupindex) or set(standalone.groupindex) - {
@@ -333,7 +467,9 @@ def _compile_kind(
             raise _error(f"{where}: 'parse' needs a {{{_NUMBER_FRAGMENT}}} in the regex")
         if standalone.fullmatch("") is not None:
             raise _error(f"{where}: the regex matches the empty string; make it require text")
-        sources.append(f"(?:{_expand(source, fragments, capture=False, where=where)})")
+        number_group = f"{_NUMBER_GROUP}{index}"
+        tagged = _expand(source, fragments, capture=True, where=where, number_group=number_group)
+        sources.append(f"(?:{_guard_number(tagged, number_group)})(?P<{_ENTRY_GROUP}{index}>)")
         entries.append(
             Entry(
                 regex=standalone,
@@ -345,20 +481,37 @@ def _compile_kind(
                 require_chars=entry.require_chars,
             )
         )
-    exclude = None
+    exclude = exclude_scanner = None
     if spec.exclude:
         where = f"{path}: kinds.{kind}.exclude"
-        exclude = _regex(
-            "|".join(
-                f"(?:{_expand(s, fragments, capture=False, where=where)})" for s in spec.exclude
-            ),
-            where,
+        excludes = "|".join(
+            f"(?:{_expand(s, fragments, capture=False, where=where)})" for s in spec.exclude
         )
+        exclude = _regex(f"(?:{excludes})(?P<end>)", where)
+        exclude_scanner = _scanner(f"(?:{excludes})(?P<end>)", where)
+    alternation = "|".join(sources)
+    pattern = _regex(_with_first_chars(alternation), f"{path}: kinds.{kind}")
+    scanner_regex = scanner_source(alternation)
+    scanner = None if scanner_regex is None else _regex(scanner_regex, f"{path}: kinds.{kind}")
+    if scanner is not None and scanner.groupindex != pattern.groupindex:
+        raise RuntimeError(f"cue kind {kind}: the scanner numbers its groups differently")
+    entry_of_group = [-1] * (pattern.groups + 1)
+    for index in range(len(entries)):
+        entry_of_group[pattern.groupindex[f"{_ENTRY_GROUP}{index}"]] = index
+    anchors = union_anchors(entry.regex.pattern for entry in entries)
     return KindRules(
         kind=kind,
-        pattern=_regex(_with_first_chars("|".join(sources)), f"{path}: kinds.{kind}"),
+        pattern=pattern,
         entries=tuple(entries),
+        entry_of_group=tuple(entry_of_group),
+        number_groups=tuple(
+            pattern.groupindex.get(f"{_NUMBER_GROUP}{index}", 0) for index in range(len(entries))
+        ),
+        anchor_strings=anchors,
+        anchor=None if anchors is None else anchor_pattern(anchors),
+        scanner=scanner,
         exclude=exclude,
+        exclude_scanner=exclude_scanner,
         negatable=spec.negatable,
         requires_value=spec.requires_value,
         default_value=spec.default_value,
@@ -379,65 +532,3 @@ def _with_first_chars(source: str) -> str:
     if chars is None:
         return source
     return "(?=[" + "".join(re.escape(c) for c in sorted(chars)) + "])(?:" + source + ")"
-
-
-def first_chars(source: str) -> frozenset[str] | None:
-    """The characters a match of ``source`` can start with, or None when unknown or unbounded.
-
-    Read from the parse tree of Python's own regex parser; look-arounds are skipped (they consume
-    nothing), and anything open-ended (``.``, ``\\s``, negated classes, empty matches) gives None.
-    """
-    try:
-        tree = _sre_parse.parse(source)
-    except re.error:
-        return None
-    chars, nullable = _first(list(tree))
-    return None if chars is None or nullable else frozenset(chars)
-
-
-_MAX_RANGE: Final = 512
-
-
-def _first(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
-    """(first characters, whether the sequence can match empty); None when unknown.
-
-    ``items`` are ``(opcode, argument)`` pairs of ``re._parser``; the argument's shape depends on
-    the opcode, hence ``Any``.
-    """
-    chars: set[str] = set()
-    for op, av in items:
-        if op is _sre.LITERAL:
-            chars.add(chr(av))
-            return chars, False
-        if op is _sre.IN:
-            for member_op, member in av:
-                if member_op is _sre.LITERAL:
-                    chars.add(chr(member))
-                elif member_op is _sre.RANGE and member[1] - member[0] <= _MAX_RANGE:
-                    chars.update(chr(c) for c in range(member[0], member[1] + 1))
-                else:
-                    return None, False
-            return chars, False
-        if op is _sre.SUBPATTERN:
-            sub, nullable = _first(list(av[3]))
-        elif op is _sre.BRANCH:
-            sub, nullable = set(), False
-            for branch in av[1]:
-                branch_chars, branch_nullable = _first(list(branch))
-                if branch_chars is None:
-                    return None, False
-                sub |= branch_chars
-                nullable = nullable or branch_nullable
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
-            sub, nullable = _first(list(av[2]))
-            nullable = nullable or av[0] == 0
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT):
-            continue
-        else:
-            return None, False
-        if sub is None:
-            return None, False
-        chars |= sub
-        if not nullable:
-            return chars, False
-    return chars, True

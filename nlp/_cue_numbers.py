@@ -20,6 +20,7 @@ trailing digit         one unit below the last unit                           ä¸
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Final
 
 _DIGITS: Final = {
@@ -72,6 +73,12 @@ def parse_number(text: str) -> float | None:
         The value (vague forms read by the module's conventions), or None when ``text`` is not a
         number this module can read (empty, two decimal points, a unit with nothing before it).
     """
+    return _read(text)
+
+
+# Records repeat the same few numbers (years, small counts); the reading is a pure function.
+@lru_cache(maxsize=4096)
+def _read(text: str) -> float | None:
     parser = _Parser(text.replace(",", ""))
     try:
         value = parser.run()

@@ -41,18 +41,21 @@ FOLD: Final[dict[int, int]] = _fold_table()
 # Characters mojibake and copy-paste leave behind: C0/C1 controls other than the whitespace the
 # whitespace step handles, soft hyphen, zero-width and bidi controls, BOM, variation selectors,
 # U+FFFD, noncharacters, private use (BMP and planes 15-16) and lone surrogates.
-_DROP_BMP: Final = (
+DROP_BMP: Final = (
     "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\xad"
     "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f"
     "\ud800-\udfff\ue000-\uf8ff"
     "\ufe00-\ufe0f\ufeff\ufff9-\uffff"
 )
+"""Character-class body of the BMP characters ``drop_edits`` removes."""
 _DROP_ASTRAL: Final = "\U000e0000-\U000e0fff\U000f0000-\U0010ffff"
 # sre checks a class of BMP characters with a bitmap but walks a class holding astral ranges
 # range by range, so the astral part is only used for texts that have astral characters.
-_DROP: Final = re.compile(f"[{_DROP_BMP}]+")
-_DROP_ALL: Final = re.compile(f"[{_DROP_BMP}{_DROP_ASTRAL}]+")
-_FOLDABLE: Final = re.compile("[\u3000\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_DROP: Final = re.compile(f"[{DROP_BMP}]+")
+_DROP_ALL: Final = re.compile(f"[{DROP_BMP}{_DROP_ASTRAL}]+")
+FOLDABLE_BMP: Final = "\u3000\uf900-\ufaff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+"""Character-class body of the BMP characters ``fold`` changes."""
+_FOLDABLE: Final = re.compile(f"[{FOLDABLE_BMP}]")
 _FOLDABLE_ASTRAL: Final = re.compile("[\U0002f800-\U0002fa1f]")
 
 
@@ -217,7 +220,9 @@ def collapse_whitespace(text: str) -> str:
 
 # Runs of one repeated mark collapse to one; three or more ellipsis characters become "……", the
 # standard Chinese ellipsis ("…" and "……" stay). Mixed runs such as "？！" are emphasis and stay.
-_PUNCTUATION_RUN: Final = re.compile(r"([！？。，、；：～!?,;~])\1+|…{3,}")
+PUNCTUATION_MARKS: Final = "！？。，、；：～!?,;~"
+"""Marks whose runs ``punctuation_edits`` collapses (besides the ellipsis)."""
+_PUNCTUATION_RUN: Final = re.compile(f"([{PUNCTUATION_MARKS}])\\1+|…{{3,}}")
 
 
 def punctuation_edits(text: str) -> list[Edit]:

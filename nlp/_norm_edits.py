@@ -17,10 +17,13 @@ came from; applying edits to it composes the mappings, so the final text maps to
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 SPAN: Final = "span"
 SAME: Final = "same"
+
+_SHARED_IDENTITY_STOP: Final = 1025
 
 Align = str | tuple[tuple[int, int], ...]
 
@@ -32,6 +35,22 @@ class Edit(NamedTuple):
     end: int
     replacement: str
     align: Align = SPAN
+
+
+def identity(start: int, stop: int) -> tuple[int, ...]:
+    """``tuple(range(start, stop))``, one shared tuple per range for records of usual length.
+
+    Offsets of a text that no step changed are ranges. Sharing them (tuples are immutable) saves
+    building them, and leaves the garbage collector fewer new objects to scan per record.
+    """
+    if stop <= _SHARED_IDENTITY_STOP:
+        return _shared_identity(start, stop)
+    return tuple(range(start, stop))
+
+
+@lru_cache(maxsize=4 * _SHARED_IDENTITY_STOP)
+def _shared_identity(start: int, stop: int) -> tuple[int, ...]:
+    return tuple(range(start, stop))
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
@@ -78,6 +97,8 @@ class Tracked:
         if not edits:
             return self
         text, starts, ends = self.text, self.starts, self.ends
+        if all(align == SAME for _, _, _, align in edits):
+            return Tracked(_replace_same(text, edits), starts, ends, self.source_length)
         parts: list[str] = []
         new_starts: list[int] = []
         new_ends: list[int] = []
@@ -111,3 +132,14 @@ class Tracked:
         new_starts.extend(starts[position:])
         new_ends.extend(ends[position:])
         return Tracked("".join(parts), new_starts, new_ends, self.source_length)
+
+
+def _replace_same(text: str, edits: list[Edit]) -> str:
+    """Apply ``SAME`` edits: the text changes, every character keeps its source span.
+
+    The position lists are shared with the input rather than copied; nothing mutates them.
+    """
+    for start, end, replacement, _ in edits:
+        if len(replacement) != end - start:
+            raise ValueError("a SAME edit must keep the length of its region")
+    return apply_edits(text, edits)

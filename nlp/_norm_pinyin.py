@@ -25,9 +25,9 @@ _LETTERS: Final = "a-zàáèéêìíòóùúüāēěīńňōūǎǐǒǔǖǘǚǜǹ
 _BRACKET: Final = rf"[(（][{_LETTERS}]{{1,7}}[1-5]?[)）]"
 # Starts with the bracket (not a lookbehind) so sre can skip quickly to brackets; the lookbehind
 # then checks the character before it.
-_CANDIDATES: Final = re.compile(
-    rf"[(（](?<=[{HAN}][(（])[{_LETTERS}]{{1,7}}[1-5]?[)）](?:{_BRACKET})*"
-)
+CANDIDATE_SOURCE: Final = rf"[(（](?<=[{HAN}][(（])[{_LETTERS}]{{1,7}}[1-5]?[)）](?:{_BRACKET})*"
+"""Regex source of a run of brackets after a Han character that may be pinyin."""
+_CANDIDATES: Final = re.compile(CANDIDATE_SOURCE)
 _ONE_BRACKET: Final = re.compile(_BRACKET)
 _TONE_MARKS: Final = frozenset("\u0300\u0301\u0304\u030c")
 _DELETE_TONES: Final = {ord(mark): None for mark in _TONE_MARKS}
@@ -68,6 +68,11 @@ def is_pinyin(body: str) -> bool:
     if needs_tone is None:
         return False
     return not needs_tone or bool(tones) or digit
+
+
+def may_hold_pinyin(text: str) -> bool:
+    """False when ``pinyin_edits(text)`` is certainly empty: no bracket follows a Han character."""
+    return ("(" in text or "（" in text) and _CANDIDATES.search(text) is not None
 
 
 def pinyin_edits(text: str) -> list[Edit]:

@@ -48,7 +48,11 @@ TRADITIONAL_SHARE: Final = 0.1
 
 _HAN_CHAR: Final = re.compile(f"[{HAN}]")
 _HAN_WORD: Final = re.compile(f"[{HAN}]+")
-_HAN_BMP: Final = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_BMP: Final = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Han characters are counted as what is left once everything else is deleted: one pass that
+# deletes a few runs is much cheaper than a list of every Han character.
+_NOT_HAN: Final = re.compile(f"[^{HAN}]+")
+_NOT_HAN_BMP: Final = re.compile(f"[^{_HAN_BMP}]+")
 _CJK_RANGES: Final = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
 
 
@@ -67,10 +71,21 @@ class ScriptTables:
     traditional_astral: re.Pattern[str]
     """Matches one Traditional-only character outside the BMP (slow; only for such texts)."""
     protected: re.Pattern[str]
-    """Matches any spelling of a protected name; group ``i`` is ``canonical[i - 1]``."""
+    """Matches any spelling of a protected name; a match's ``lastindex`` is a key of
+    ``protected_names``."""
+    protected_names: tuple[int, ...]
+    """``protected`` group index -> index into ``canonical``."""
     protected_first: re.Pattern[str]
     """Matches a character that can start a protected name (a fast pre-scan)."""
     canonical: tuple[str, ...]
+    may_convert: re.Pattern[str]
+    """Matches a BMP character without which ``script_edits`` changes nothing: a Hong Kong
+    variant, a Traditional-only character, or a character of a protected name's non-official
+    spelling that is not the official character at that place."""
+    extra_spellings: tuple[str, ...]
+    """The listed extra spellings of protected names that differ from their official form."""
+    extra_spelling: re.Pattern[str]
+    """Matches one of ``extra_spellings``."""
 
 
 def _convert_each(converter: opencc.OpenCC, chars: list[str]) -> list[str]:
@@ -140,21 +155,37 @@ def _character_tables() -> tuple[dict[int, int], dict[int, int]]:
     return hong_kong, characters
 
 
-def _spellings(canonical: str, extra: list[str], to_traditional: list[opencc.OpenCC]) -> str:
-    """A pattern matching ``canonical`` in Simplified, Traditional, Taiwan or Hong Kong characters,
-    character by character (so mixed spellings match), or any of ``extra`` verbatim."""
+def _spellings(
+    canonical: str, extra: list[str], to_traditional: list[opencc.OpenCC], variant_chars: set[str]
+) -> list[str]:
+    """Patterns matching ``canonical`` in Simplified, Traditional, Taiwan or Hong Kong characters,
+    character by character (so mixed spellings match), then each of ``extra`` verbatim.
+
+    Adds to ``variant_chars`` every character the patterns accept in place of the official one.
+    """
     variants = [canonical] + [converter.convert(canonical) for converter in to_traditional]
     columns: list[set[str]] = [set() for _ in canonical]
     for variant in variants:
         if len(variant) == len(canonical):
             for column, char in zip(columns, variant, strict=True):
                 column.add(char)
+    for column, official in zip(columns, canonical, strict=True):
+        variant_chars.update(column - {official})
     pattern = "".join(f"[{_char_class([ord(c) for c in column])}]" for column in columns)
-    others = [re.escape(spelling) for spelling in extra]
-    return "|".join([pattern, *others])
+    return [pattern, *(re.escape(spelling) for spelling in extra)]
 
 
-def _protected(characters: dict[int, int]) -> tuple[re.Pattern[str], list[int], tuple[str, ...]]:
+@dataclass(frozen=True, slots=True)
+class _Protected:
+    pattern: re.Pattern[str]
+    names: tuple[int, ...]
+    first: list[int]
+    canonical: tuple[str, ...]
+    variant_chars: set[str]
+    extra_spellings: set[str]
+
+
+def _protected(characters: dict[int, int]) -> _Protected:
     entries: dict[str, list[str]] = {}
     for name in (PLACES_FILE, TERMS_FILE):
         for number, columns in read_rows(name):
@@ -171,21 +202,36 @@ def _protected(characters: dict[int, int]) -> tuple[re.Pattern[str], list[int], 
             entries[canonical] = extra
     to_traditional = [opencc.OpenCC(config) for config in ("s2t", "s2tw", "s2hk")]
     ordered = sorted(entries, key=lambda name: (-max(map(len, [name, *entries[name]])), name))
-    alternatives = [_spellings(name, entries[name], to_traditional) for name in ordered]
-    pattern = re.compile("|".join(f"({alternative})" for alternative in alternatives))
+    variant_chars: set[str] = set()
+    # One flat alternation, each spelling closed by an empty group naming its entry: a branch
+    # that starts with a character (class) is skipped in one step by the regex engine, one that
+    # starts with a group is entered. The order of the spellings, and so every match, is that of
+    # one group per name around its spellings.
+    branches: list[str] = []
+    names = [-1]
+    for index, name in enumerate(ordered):
+        for spelling in _spellings(name, entries[name], to_traditional, variant_chars):
+            branches.append(f"{spelling}()")
+            names.append(index)
+    pattern = re.compile("|".join(branches))
     first = {
         ord(spelling[0])
         for name in ordered
         for spelling in [name, *entries[name], *(c.convert(name) for c in to_traditional)]
     }
-    return pattern, sorted(first), tuple(ordered)
+    extra_spellings = {s for name in ordered for s in entries[name] if s != name}
+    return _Protected(
+        pattern, tuple(names), sorted(first), tuple(ordered), variant_chars, extra_spellings
+    )
 
 
 @cache
 def tables() -> ScriptTables:
     """Build the conversion tables (under a second, once per process)."""
     hong_kong, characters = _character_tables()
-    protected, first, canonical = _protected(characters)
+    protected = _protected(characters)
+    may_convert = {*hong_kong, *characters, *map(ord, protected.variant_chars)}
+    extra = sorted(protected.extra_spellings, key=lambda s: (-len(s), s))
     return ScriptTables(
         tw2sp=opencc.OpenCC("tw2sp"),
         hong_kong=hong_kong,
@@ -193,9 +239,13 @@ def tables() -> ScriptTables:
         characters=characters,
         traditional=_any_of([c for c in characters if c <= 0xFFFF]),
         traditional_astral=_any_of([c for c in characters if c > 0xFFFF]),
-        protected=protected,
-        protected_first=_any_of(first),
-        canonical=canonical,
+        protected=protected.pattern,
+        protected_names=protected.names,
+        protected_first=_any_of(protected.first),
+        canonical=protected.canonical,
+        may_convert=_any_of([c for c in may_convert if c <= 0xFFFF]),
+        extra_spellings=tuple(extra),
+        extra_spelling=re.compile("|".join(map(re.escape, extra)) if extra else "(?!)"),
     )
 
 
@@ -224,7 +274,11 @@ def _tier(tables_: ScriptTables, text: str) -> int:
         traditional += len(tables_.traditional_astral.findall(text))
     if not traditional:
         return 1
-    han = len((_HAN_CHAR if astral else _HAN_BMP).findall(text))
+    # There are at most len(text) Han characters, so a text this Traditional is tier 3 without
+    # counting them (most Traditional records are).
+    if traditional >= TRADITIONAL_SHARE * len(text):
+        return 3
+    han = len((_NOT_HAN if astral else _NOT_HAN_BMP).sub("", text))
     return 3 if traditional >= TRADITIONAL_SHARE * han else 2
 
 
@@ -254,7 +308,7 @@ def script_edits(text: str) -> list[Edit]:
     position = 0
     for match in _protected_matches(tables_, mapped):
         edits.extend(_convert(tables_, text, mapped, position, match.start(), tier))
-        canonical = tables_.canonical[(match.lastindex or 1) - 1]
+        canonical = tables_.canonical[tables_.protected_names[match.lastindex or 0]]
         if text[match.start() : match.end()] != canonical:
             align = SAME if len(canonical) == match.end() - match.start() else SPAN
             edits.append(Edit(match.start(), match.end(), canonical, align))
@@ -272,11 +326,24 @@ def _convert(
     if tier == 1:
         converted = segment
     elif tier == 2:
-        converted = segment.translate(tables_.characters)
+        converted = _map_characters(tables_, segment)
     else:
-        converted = tables_.tw2sp.convert(segment).translate(tables_.characters)
+        converted = _map_characters(tables_, tables_.tw2sp.convert(segment))
     if converted == text[start:end]:
         return []
     if len(converted) == end - start:
         return [Edit(start, end, converted, SAME)]
     return [Edit(start, end, converted, _align(segment.translate(tables_.characters), converted))]
+
+
+def _map_characters(tables_: ScriptTables, text: str) -> str:
+    """``text.translate(tables_.characters)``, quicker when few characters change.
+
+    ``str.translate`` looks every character up in the dict; a regex pass that only stops at
+    Traditional-only characters is several times faster when there are few or none (Simplified
+    text, or what ``tw2sp`` left).
+    """
+    if has_astral(text):
+        return text.translate(tables_.characters)
+    characters = tables_.characters
+    return tables_.traditional.sub(lambda m: chr(characters[ord(m.group())]), text)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
+from nlp._cue_scan import scanner_source
 from nlp._norm_data import read_rows
 from nlp.errors import InputFileError
 
@@ -33,6 +34,20 @@ class PiiPattern:
     regex: re.Pattern[str]
     min_digits: int = 0
     """Fewest ASCII digits a match must hold (plates: 2, so 京A·BCDEF-like words stay)."""
+    scanner: re.Pattern[str] | None = None
+    """``regex`` as a scanner, for ``nlp._cue_scan.scan``: each pattern starts with a
+    look-behind, which keeps the regex engine from skipping ahead to the next digit."""
+
+
+def _pattern(kind: str, priority: int, source: str, min_digits: int = 0) -> PiiPattern:
+    scanner = scanner_source(f"(?:{source})(?P<end>)")
+    return PiiPattern(
+        kind,
+        priority,
+        re.compile(source),
+        min_digits,
+        None if scanner is None else re.compile(scanner),
+    )
 
 
 @cache
@@ -77,14 +92,39 @@ def patterns() -> tuple[PiiPattern, ...]:
         f"(?:[0-9{_PLATE_LETTER}]{{5,6}}|[0-9{_PLATE_LETTER}]{{4}}[{suffixes}])(?![A-Za-z0-9])"
     )
     return (
-        PiiPattern("id_number", 0, re.compile(f"{_NO_DIGIT_BEFORE}(?:{id_18}|{id_15})(?![0-9])")),
-        PiiPattern("id_number", 1, re.compile(f"{_NO_DIGIT_BEFORE}{id_masked}{_NO_DIGIT_AFTER}")),
-        PiiPattern("bank_card", 2, re.compile(f"{_NO_DIGIT_BEFORE}{bank_card}{_NO_DIGIT_AFTER}")),
-        PiiPattern(
-            "phone", 3, re.compile(f"{_NO_DIGIT_BEFORE}{mobile}{_NO_DIGIT_AFTER}{not_amount}")
-        ),
-        PiiPattern(
-            "phone", 4, re.compile(f"{_NO_DIGIT_BEFORE}{landline}{_NO_DIGIT_AFTER}{not_amount}")
-        ),
-        PiiPattern("plate", 5, re.compile(plate), min_digits=2),
+        _pattern("id_number", 0, f"{_NO_DIGIT_BEFORE}(?:{id_18}|{id_15})(?![0-9])"),
+        _pattern("id_number", 1, f"{_NO_DIGIT_BEFORE}{id_masked}{_NO_DIGIT_AFTER}"),
+        _pattern("bank_card", 2, f"{_NO_DIGIT_BEFORE}{bank_card}{_NO_DIGIT_AFTER}"),
+        _pattern("phone", 3, f"{_NO_DIGIT_BEFORE}{mobile}{_NO_DIGIT_AFTER}{not_amount}"),
+        _pattern("phone", 4, f"{_NO_DIGIT_BEFORE}{landline}{_NO_DIGIT_AFTER}{not_amount}"),
+        _pattern("plate", 5, plate, min_digits=2),
     )
+
+
+@cache
+def prefilter() -> re.Pattern[str]:
+    """Finds something in every text in which one of ``patterns()`` can match.
+
+    Each pattern needs a run that this finds: an ID number or a landline at least seven
+    consecutive digits, a masked ID or a bank card four digits then four digits or masking
+    characters (one separator allowed), a mobile ``1[3-9]`` and a digit then the same, a plate a
+    province and a letter. Most records hold none of these (a date or an amount is too short), and
+    one search is much cheaper than running every pattern.
+
+    Every run starts with a digit or a province, so the alternation sits behind a look-behind
+    on that first character: ``[F](?<=(?=runs)[F])`` lets the regex engine skip to the next
+    candidate with a table look-up instead of trying the alternation at every position (about
+    ten times faster; see ``nlp._cue_scan.scanner_source``).
+    """
+    provinces = re.escape(_chars()["provinces"])
+    digit_or_mask = f"[0-9{_MASK}]"
+    runs = "|".join(
+        (
+            "[0-9]{7}",
+            f"[0-9]{{4}}[- ]?{digit_or_mask}{{4}}",
+            f"1[3-9][0-9][- ]?{digit_or_mask}{{4}}",
+            f"[{provinces}][{_PLATE_LETTER}]",
+        )
+    )
+    first = f"[0-9{provinces}]"
+    return re.compile(f"{first}(?<=(?=(?:{runs})){first})")

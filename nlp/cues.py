@@ -10,6 +10,12 @@ evidence.
 All phrases live in ``nlp/data/cues.json`` (see its ``about`` and ``conventions``); it is compiled
 once, on first use, into one regex alternation per kind. A change of the lexicon changes features:
 bump its ``version`` and record ``cue_lexicon_sha256()`` in model bundles.
+
+Speed (none of it changes a cue; the tests compare with plain ``finditer`` matching): a kind is
+scanned only where one of its literal anchors occurs (``nlp._cue_anchors``), with a scanner that
+skips to its first characters by table look-up (``nlp._cue_scan``); a match names its entry and
+holds its number in groups, so nothing is matched twice; a number is tried only where its run is
+followed by something the entry can go on with (``nlp._cue_lexicon._guard_number``).
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from types import MappingProxyType
 from typing import Final
 
 from nlp._cue_context import TextContext
-from nlp._cue_lexicon import Entry, KindRules, Lexicon, load_lexicon
+from nlp._cue_lexicon import Entry, KindRules, Lexicon, load_lexicon, present_kinds
 from nlp._cue_numbers import parse_number
+from nlp._cue_scan import scan
 from nlp.errors import InvalidRecordError, UnknownLabelError
 
 __all__ = [
@@ -147,37 +154,66 @@ def extract_cues(text: str) -> list[Cue]:
     lexicon = _lexicon()
     context = TextContext(text, lexicon)
     cues: list[Cue] = []
-    for rules in lexicon.kinds:
-        excluded: list[tuple[int, int]] | None = None
-        for match in rules.pattern.finditer(text):
-            start, end = match.span()
-            if start == end:
-                continue
-            if rules.exclude is not None:
-                if excluded is None:
-                    excluded = [
-                        m.span() for m in rules.exclude.finditer(text) if m.end() > m.start()
-                    ]
-                if any(s < end and start < e for s, e in excluded):
-                    continue
-            entry = _entry_at(rules, text, start)
-            keep, value = _value(text, start, end, rules, entry)
-            if not keep:
-                continue
-            cues.append(
-                Cue(
-                    kind=rules.kind,
-                    start=start,
-                    end=end,
-                    phrase=text[start:end],
-                    negated=rules.negatable and context.negated(start),
-                    value=value,
-                    tense=context.tense(rules, entry, start, end),
-                )
-            )
-    cues = _suppress(cues, lexicon)
+    present = present_kinds(lexicon, text)
+    for index, rules in enumerate(lexicon.kinds):
+        if rules.anchor_strings is not None and not present >> index & 1:
+            continue
+        _find_kind(rules, text, context, cues)
+    if not cues:
+        return cues
+    cues = _suppress(cues, _suppressors())
     cues.sort(key=lambda c: (c.start, _KIND_ORDER[c.kind], c.end))
     return cues
+
+
+def _find_kind(rules: KindRules, text: str, context: TextContext, cues: list[Cue]) -> None:
+    """Append the cues of one kind to ``cues``.
+
+    The matches are those of ``rules.pattern.finditer(text)``. With a scanner (see
+    ``nlp._cue_scan``) a match starts where the scanner's does and ends where the entry's closing
+    group does, and ``finditer`` resumes after each match, so those starting inside the last one
+    kept are skipped. Most kinds do not match at all, and one ``search`` settles that for less
+    than setting up ``finditer`` costs; when it finds a match, ``finditer`` starts there.
+    """
+    pattern = rules.scanner or rules.pattern
+    first = pattern.search(text)
+    if first is None:
+        return
+    resume = 0
+    excluded: list[tuple[int, int]] | None = None
+    for match in pattern.finditer(text, first.start()):
+        start = match.start()
+        if start < resume:
+            continue
+        group = match.lastindex or 0
+        resume = end = match.end(group)
+        if start == end:
+            continue
+        if rules.exclude is not None:
+            if excluded is None:
+                excluded = [
+                    (s, e) for s, e, _ in scan(rules.exclude, rules.exclude_scanner, text) if e > s
+                ]
+            if any(s < end and start < e for s, e in excluded):
+                continue
+        index = rules.entry_of_group[group]
+        entry = rules.entries[index]
+        number_group = rules.number_groups[index]
+        number = match.group(number_group) if entry.parse and number_group else None
+        keep, value = _value(text, start, end, rules, entry, number)
+        if not keep:
+            continue
+        cues.append(
+            Cue(
+                kind=rules.kind,
+                start=start,
+                end=end,
+                phrase=text[start:end],
+                negated=rules.negatable and context.negated(start),
+                value=value,
+                tense=context.tense(rules, entry, start, end),
+            )
+        )
 
 
 def cue_features(cues: Sequence[Cue]) -> dict[str, float]:
@@ -279,28 +315,20 @@ def _lexicon() -> Lexicon:
     return load_lexicon(tuple(CUE_KINDS))
 
 
-def _entry_at(rules: KindRules, text: str, start: int) -> Entry:
-    """The entry the alternation took at ``start``: the first one that matches there."""
-    for entry in rules.entries:
-        if entry.regex.match(text, start) is not None:
-            return entry
-    raise RuntimeError(f"cue kind {rules.kind}: a match at {start} fits none of its entries")
-
-
 def _value(
-    text: str, start: int, end: int, rules: KindRules, entry: Entry
+    text: str, start: int, end: int, rules: KindRules, entry: Entry, number: str | None
 ) -> tuple[bool, float | None]:
-    """Whether to keep the match, and its number (None when the phrase states none)."""
+    """Whether to keep the match, and its number (None when the phrase states none).
+
+    ``number`` is what the entry's ``{NUM}`` matched, None when it took no part in the match.
+    """
     if entry.require_chars and not any(c in entry.require_chars for c in text[start:end]):
         return False, None
     value = entry.value
-    if entry.parse:
-        match = entry.regex.match(text, start)
-        number = match.group("n") if match is not None and match.end() == end else None
-        if number is not None:
-            value = parse_number(number)
-            if value is None:
-                return False, None
+    if entry.parse and number is not None:
+        value = parse_number(number)
+        if value is None:
+            return False, None
     if value is None:
         value = rules.default_value
     if value is None:
@@ -312,11 +340,14 @@ def _value(
     return True, float(value)
 
 
-def _suppress(cues: list[Cue], lexicon: Lexicon) -> list[Cue]:
+@cache
+def _suppressors() -> dict[str, tuple[str, ...]]:
+    """Kind -> the kinds whose cues suppress its cues, for the kinds that have any."""
+    return {rules.kind: rules.suppressed_by for rules in _lexicon().kinds if rules.suppressed_by}
+
+
+def _suppress(cues: list[Cue], suppressors: dict[str, tuple[str, ...]]) -> list[Cue]:
     """Drop cues lying inside a cue of a kind that suppresses them (打他 inside 扬言要打他)."""
-    suppressors = {
-        rules.kind: rules.suppressed_by for rules in lexicon.kinds if rules.suppressed_by
-    }
     if not suppressors:
         return cues
     kept = []

@@ -18,7 +18,9 @@ Steps, in this order (the order makes the result idempotent and keeps offsets ex
    in their official form; Simplified text passes unchanged (see ``nlp._norm_script``).
 
 ``normalize`` and ``normalize_with_offsets`` run the same steps; the first skips the offset
-bookkeeping.
+bookkeeping. Both first check cheaply whether any step could change the text
+(``nlp._norm_fast``): most records are clean Simplified text, which then maps to itself without
+running the steps, and a clean Traditional record runs only the script step.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from nlp._norm_chars import (
     punctuation_edits,
     whitespace_edits,
 )
-from nlp._norm_edits import Tracked, apply_edits
+from nlp._norm_edits import Tracked, apply_edits, identity
+from nlp._norm_fast import character_steps_idle, prepare, script_step_idle
 from nlp._norm_pinyin import pinyin_edits
 from nlp._norm_script import script_edits, tables
 
@@ -112,13 +115,9 @@ def normalize(text: str) -> str:
         TypeError: ``text`` is not a str.
     """
     _check(text)
-    text = apply_edits(fold(text), drop_edits(text))
-    for edits in markup_rounds(text):
-        text = apply_edits(text, edits)
-    text = collapse_whitespace(text)
-    text = apply_edits(text, pinyin_edits(text))
-    text = apply_edits(text, punctuation_edits(text))
-    return apply_edits(text, script_edits(text))
+    if character_steps_idle(text):
+        return text if script_step_idle(text) else apply_edits(text, script_edits(text))
+    return _all_steps(text)
 
 
 def normalize_with_offsets(text: str) -> NormalizedText:
@@ -134,16 +133,43 @@ def normalize_with_offsets(text: str) -> NormalizedText:
         TypeError: ``text`` is not a str.
     """
     _check(text)
+    if character_steps_idle(text):
+        if script_step_idle(text):
+            size = len(text)
+            return NormalizedText(
+                source=text, text=text, offsets=identity(0, size + 1), ends=identity(1, size + 1)
+            )
+        return _result(text, Tracked.of(text).apply(script_edits(text)))
+    return _all_steps_with_offsets(text)
+
+
+def _all_steps(text: str) -> str:
+    """``normalize`` without the shortcut: every step, in order."""
+    text = apply_edits(fold(text), drop_edits(text))
+    for edits in markup_rounds(text):
+        text = apply_edits(text, edits)
+    text = collapse_whitespace(text)
+    text = apply_edits(text, pinyin_edits(text))
+    text = apply_edits(text, punctuation_edits(text))
+    return apply_edits(text, script_edits(text))
+
+
+def _all_steps_with_offsets(text: str) -> NormalizedText:
+    """``normalize_with_offsets`` without the shortcut: every step, in order."""
     tracked = Tracked.of(text).apply(fold_edit(text))
     tracked = tracked.apply(drop_edits(tracked.text))
     for edits in markup_rounds(tracked.text):
         tracked = tracked.apply(edits)
     for step in (whitespace_edits, pinyin_edits, punctuation_edits, script_edits):
         tracked = tracked.apply(step(tracked.text))
+    return _result(text, tracked)
+
+
+def _result(source: str, tracked: Tracked) -> NormalizedText:
     return NormalizedText(
-        source=text,
+        source=source,
         text=tracked.text,
-        offsets=(*tracked.starts, len(text)),
+        offsets=(*tracked.starts, len(source)),
         ends=tuple(tracked.ends),
     )
 
@@ -151,3 +177,4 @@ def normalize_with_offsets(text: str) -> NormalizedText:
 def warm_up() -> None:
     """Build the conversion tables now (about half a second) rather than on the first record."""
     tables()
+    prepare()

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from nlp._pii_patterns import patterns
+from nlp._cue_scan import scan
+from nlp._pii_patterns import patterns, prefilter
 
 __all__ = ["PLACEHOLDERS", "MaskedText", "PiiSpan", "mask_pii"]
 
@@ -67,12 +68,13 @@ def find_pii(text: str) -> tuple[PiiSpan, ...]:
     """
     if not isinstance(text, str):
         raise TypeError(f"find_pii expects str, got {type(text).__name__}")
+    if prefilter().search(text) is None:
+        return ()
     candidates: list[tuple[int, int, int, str]] = []
     for pattern in patterns():
-        for match in pattern.regex.finditer(text):
-            start, end = match.span()
-            if pattern.min_digits and sum(c.isascii() and c.isdigit() for c in match.group()) < (
-                pattern.min_digits
+        for start, end, _ in scan(pattern.regex, pattern.scanner, text):
+            if pattern.min_digits and (
+                sum(c.isascii() and c.isdigit() for c in text[start:end]) < pattern.min_digits
             ):
                 continue
             candidates.append((start - end, pattern.priority, start, pattern.kind))

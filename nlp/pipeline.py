@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+from nlp._norm_edits import identity
 from nlp.cues import Cue, extract_cues
 from nlp.normalize import NormalizedText, normalize_with_offsets
 from nlp.pii import PLACEHOLDERS, mask_pii
@@ -53,7 +54,7 @@ def analyse(texts: Sequence[str], segmenter: str = DEFAULT_SEGMENTER) -> list[An
     tokenised = segment.cut_many([text for text, _ in masked])
     results = []
     for norm, (masked_text, offsets), tokens in zip(normalized, masked, tokenised, strict=True):
-        starts = tuple(accumulate((len(t) for t in tokens[:-1]), initial=0)) if tokens else ()
+        starts = tuple(accumulate(map(len, tokens[:-1]), initial=0)) if tokens else ()
         results.append(
             Analysis(
                 normalized=norm,
@@ -70,7 +71,7 @@ def analyse(texts: Sequence[str], segmenter: str = DEFAULT_SEGMENTER) -> list[An
 def _mask(text: str) -> tuple[str, tuple[int, ...]]:
     result = mask_pii(text)
     if not result.spans:
-        return text, tuple(range(len(text) + 1))
+        return text, identity(0, len(text) + 1)
     offsets: list[int] = []
     cursor = 0
     for span in sorted(result.spans, key=lambda s: s.start):

@@ -7,12 +7,15 @@ import json
 import math
 import re
 import time
+from functools import cache
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nlp import cues as cues_module
+from nlp._cue_context import TextContext
 from nlp._cue_lexicon import LEXICON_ERROR_CODE, default_lexicon_path, first_chars, load_lexicon
 from nlp.cues import (
     CUE_FEATURE_NAMES,
@@ -844,3 +847,79 @@ def test_extract_cues_reads_long_numeral_runs_in_linear_time(char: str) -> None:
     started = time.perf_counter()
     extract_cues(text)
     assert time.perf_counter() - started < 3.0
+
+
+# --- the fast path changes nothing ---------------------------------------------------------------
+
+
+@cache
+def _plain_kinds() -> list[re.Pattern[str]]:
+    """Each kind's entries as one plain alternation: no tags, guards, anchors or scanner."""
+    return [
+        re.compile("|".join(f"(?:{e.regex.pattern.replace('(?P<n>', '(?:')})" for e in r.entries))
+        for r in cues_module._lexicon().kinds
+    ]
+
+
+def _reference_cues(text: str) -> list[Cue]:
+    """``extract_cues`` as first written: every kind scanned with ``finditer``, the entry found
+    by trying each in turn, its number read by matching it again."""
+    lexicon = cues_module._lexicon()
+    context = TextContext(text, lexicon)
+    found: list[Cue] = []
+    for rules, plain in zip(lexicon.kinds, _plain_kinds(), strict=True):
+        excluded = None
+        for match in plain.finditer(text):
+            start, end = match.span()
+            if start == end:
+                continue
+            if rules.exclude is not None:
+                if excluded is None:
+                    excluded = [
+                        m.span() for m in rules.exclude.finditer(text) if m.end() > m.start()
+                    ]
+                if any(s < end and start < e for s, e in excluded):
+                    continue
+            entry = next(e for e in rules.entries if e.regex.match(text, start) is not None)
+            again = entry.regex.match(text, start)
+            number = None
+            if entry.parse and again is not None and again.end() == end:
+                number = again.group("n")
+            keep, value = cues_module._value(text, start, end, rules, entry, number)
+            if keep:
+                found.append(
+                    Cue(
+                        kind=rules.kind,
+                        start=start,
+                        end=end,
+                        phrase=text[start:end],
+                        negated=rules.negatable and context.negated(start),
+                        value=value,
+                        tense=context.tense(rules, entry, start, end),
+                    )
+                )
+    found = cues_module._suppress(found, cues_module._suppressors())
+    return sorted(found, key=lambda c: (c.start, list(CUE_KINDS).index(c.kind), c.end))
+
+
+@cache
+def _lexicon_words() -> list[str]:
+    data = json.loads(default_lexicon_path().read_text(encoding="utf-8"))
+    words = {w for v in data["fragments"].values() if isinstance(v, list) for w in v}
+    words |= {e for spec in data["kinds"].values() for e in spec["entries"] if isinstance(e, str)}
+    words |= {w for group in data["tense"]["markers"].values() for w in group}
+    return sorted(words | {"不会", "没有", "别", "未", "3", "十几", "2022", "一万二", "20余"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_lexicon_words()) | st.text(alphabet=_ALPHABET, max_size=4), max_size=16
+    ).map("".join)
+)
+def test_extract_cues_equals_plain_matching(text: str) -> None:
+    assert extract_cues(text) == _reference_cues(text)
+
+
+def test_extract_cues_equals_plain_matching_on_a_busy_record() -> None:
+    assert extract_cues(_BUSY + _BUSY) == _reference_cues(_BUSY + _BUSY)

@@ -15,9 +15,15 @@ from hypothesis import strategies as st
 from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.pinyin_dict import pinyin_dict
 
-from nlp import _norm_data, _norm_pinyin, _norm_script
+from nlp import _norm_data, _norm_edits, _norm_fast, _norm_pinyin, _norm_script
 from nlp.errors import InputFileError
-from nlp.normalize import NormalizedText, normalize, normalize_with_offsets
+from nlp.normalize import (
+    NormalizedText,
+    _all_steps,
+    _all_steps_with_offsets,
+    normalize,
+    normalize_with_offsets,
+)
 
 _PROPERTY = settings(max_examples=200, deadline=None)
 _DATA = Path(_norm_data.__file__).parent / "data"
@@ -600,3 +606,58 @@ def test_normalize_passes_simplified_text_through(text: str) -> None:
 def test_normalize_leaves_no_traditional_only_character(text: str) -> None:
     tables = _norm_script.tables()
     assert not re.search(tables.traditional, normalize(text))
+
+
+# --- shortcuts -----------------------------------------------------------------------------------
+
+_clean_pieces = st.one_of(
+    st.sampled_from(["发生纠纷", "報警人稱", "乾县", "濬县", "程序", "衞生", "打坏", "。", "，"]),
+    st.text(st.sampled_from(_TRADITIONAL + _SIMPLIFIED + "，。！？ \n"), max_size=8),
+)
+
+
+@_PROPERTY
+@given(text=mixed_text | st.lists(_clean_pieces, max_size=8).map("".join))
+def test_normalize_shortcuts_equal_running_every_step(text: str) -> None:
+    assert normalize_with_offsets(text) == _all_steps_with_offsets(text)
+    assert normalize(text) == _all_steps(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "characters_idle", "script_idle"),
+    [
+        ("报警人称邻居吵架。\n要求处理", True, True),
+        ("報警人稱鄰居吵架", True, False),
+        ("在濬县发生纠纷", True, False),
+        ("a  b", False, True),
+        (" 开头有空格", False, True),
+        ("全角１２３", False, True),
+        ("好！！", False, True),
+        ("发(fā)生", False, True),
+        ("&amp;", False, True),
+        ("\u200b", False, True),
+        ("𠮷", False, True),
+        ("……", True, True),
+        ("（以下简称甲方）", True, True),
+    ],
+)
+def test_norm_fast_checks(text: str, characters_idle: bool, script_idle: bool) -> None:
+    assert _norm_fast.character_steps_idle(text) is characters_idle
+    assert _norm_fast.script_step_idle(text) is script_idle
+
+
+def test_norm_fast_whitespace_class_is_what_the_regex_engine_calls_whitespace() -> None:
+    others = {c for c in map(chr, range(0x10000)) if re.match(r"\s", c)} - {" ", "\n"}
+    assert set(_norm_fast._other_whitespace()) == others
+
+
+@_PROPERTY
+@given(text=st.text(st.sampled_from(_TRADITIONAL + _SIMPLIFIED + "，a1"), max_size=30))
+def test_map_characters_equals_translate(text: str) -> None:
+    tables = _norm_script.tables()
+    assert _norm_script._map_characters(tables, text) == text.translate(tables.characters)
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 0), (0, 1), (1, 91), (0, 4097), (1, 5000)])
+def test_identity_offsets_equal_a_range(start: int, stop: int) -> None:
+    assert _norm_edits.identity(start, stop) == tuple(range(start, stop))

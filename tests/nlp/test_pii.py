@@ -321,3 +321,49 @@ def test_mask_pii_masks_phone_numbers_followed_by_wan_or_yi(text: str) -> None:
     masked = mask_pii(text)
     assert "<PHONE>" in masked.text
     assert not re.search(r"\d{7}", masked.text)
+
+
+# --- the fast path changes nothing ---------------------------------------------------------------
+
+_pii_like = st.lists(
+    st.one_of(
+        _secrets,
+        _ordinary_numbers,
+        st.text(st.sampled_from("0123456789*＊ -"), min_size=1, max_size=20),
+        st.sampled_from(["+86", "(", "（", ")", "）", "转", "X", "吉A", "京AD", "粤B", "·", "学"]),
+        _chinese,
+    ),
+    max_size=8,
+).map("".join)
+
+
+def _reference_find_pii(text: str) -> tuple[PiiSpan, ...]:
+    """``find_pii`` as first written: no prefilter, every pattern run with ``finditer``."""
+    candidates = []
+    for pattern in _pii_patterns.patterns():
+        for match in pattern.regex.finditer(text):
+            digits = sum(c.isascii() and c.isdigit() for c in match.group())
+            if pattern.min_digits and digits < pattern.min_digits:
+                continue
+            candidates.append(
+                (match.start() - match.end(), pattern.priority, match.start(), pattern.kind)
+            )
+    taken: list[PiiSpan] = []
+    for negative_length, _, start, kind in sorted(candidates):
+        end = start - negative_length
+        if all(end <= span.start or start >= span.end for span in taken):
+            taken.append(PiiSpan(kind, start, end))
+    return tuple(sorted(taken, key=lambda span: span.start))
+
+
+@_PROPERTY
+@given(text=_pii_like)
+def test_find_pii_equals_plain_matching(text: str) -> None:
+    assert find_pii(text) == _reference_find_pii(text)
+
+
+@_PROPERTY
+@given(text=_pii_like)
+def test_pii_prefilter_finds_every_text_a_pattern_matches(text: str) -> None:
+    if any(pattern.regex.search(text) for pattern in _pii_patterns.patterns()):
+        assert _pii_patterns.prefilter().search(text) is not None
