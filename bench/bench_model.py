@@ -37,6 +37,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench._common import positive_int, read_texts  # noqa: E402  (needs REPO_ROOT on sys.path)
+
 if TYPE_CHECKING:
     from bench._peer import PeerPipeline
     from models.protocol import Triage, TriageModel
@@ -56,13 +58,6 @@ LIBRARIES = ("numpy", "scikit-learn", "jieba", "rjieba", "opencc")
 Predict = Callable[[Sequence[str]], object]
 
 
-def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return value
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line (see ``--help``)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -71,13 +66,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--records",
-        type=_positive_int,
+        type=positive_int,
         default=10_000,
         help="texts per throughput pass, cycled from datasets/corpus/test.jsonl (%(default)s)",
     )
     parser.add_argument(
         "--latency-samples",
-        type=_positive_int,
+        type=positive_int,
         default=500,
         help="single-record predictions timed per pipeline (%(default)s)",
     )
@@ -94,18 +89,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     # Internal: the memory measurement re-runs this file as a child process.
     parser.add_argument("--rss-child", choices=["model", "peer"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
-
-
-def read_texts(path: Path, limit: int) -> list[str]:
-    """The first ``limit`` ``text`` fields of a JSONL file (json only, for the child processes)."""
-    texts: list[str] = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if len(texts) >= limit:
-                break
-            if line.strip():
-                texts.append(json.loads(line)["text"])
-    return texts
 
 
 def chunked(predict: Predict, texts: Sequence[str], chunk: int = CHUNK) -> None:
@@ -141,7 +124,7 @@ def child_main(kind: str, directory: Path, source: Path) -> int:
     Returns:
         The process exit status.
     """
-    texts = read_texts(source, RSS_RECORDS)
+    texts = read_texts(source, RSS_RECORDS, strict=True)
     began = time.perf_counter()
     predict: Predict
     if kind == "model":

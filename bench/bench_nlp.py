@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import json
 import logging
 import platform
 import sys
@@ -30,6 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench._common import positive_int, read_texts  # noqa: E402  (needs REPO_ROOT on sys.path)
+
 DEFAULT_DATA = REPO_ROOT / "datasets" / "corpus" / "train.jsonl"
 WARM_UP_RECORDS = 200
 
@@ -59,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        texts = _read_texts(data, args.records)
+        texts = read_texts(data, args.records, strict=True)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -95,7 +99,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--records",
-        type=_positive_int,
+        type=positive_int,
         default=20_000,
         help="number of records to time: the first N 'text' fields of the data (default 20000)",
     )
@@ -107,39 +111,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--repeats",
-        type=_positive_int,
+        type=positive_int,
         default=3,
         help="timed passes per step; the best is reported (default 3)",
     )
     return parser.parse_args(argv)
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return number
-
-
-def _read_texts(path: Path, limit: int) -> list[str]:
-    texts: list[str] = []
-    with path.open(encoding="utf-8") as lines:
-        for lineno, line in enumerate(lines, 1):
-            if len(texts) >= limit:
-                break
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                raise ValueError(f"{path} line {lineno} is not valid JSON") from None
-            text = record.get("text") if isinstance(record, dict) else None
-            if not isinstance(text, str) or not text:
-                raise ValueError(f"{path} line {lineno} has no non-empty string 'text' field")
-            texts.append(text)
-    if not texts:
-        raise ValueError(f"{path} has no records")
-    return texts
 
 
 def _load_jieba_lcut() -> Batch:

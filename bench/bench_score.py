@@ -28,6 +28,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench._common import read_texts  # noqa: E402  (needs REPO_ROOT on sys.path)
+
 
 def source_candidates() -> list[Path]:
     """Where texts are taken from when ``--source`` is not given, in order."""
@@ -35,18 +37,6 @@ def source_candidates() -> list[Path]:
         REPO_ROOT / "datasets" / "corpus" / "test.jsonl",
         *sorted((REPO_ROOT / "datasets" / "gold").glob("*.jsonl")),
     ]
-
-
-def read_texts(path: Path) -> list[str]:
-    """The non-empty ``text`` fields of a JSONL file."""
-    texts = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                text = json.loads(line).get("text")
-                if isinstance(text, str) and text.strip():
-                    texts.append(text)
-    return texts
 
 
 def build_input(texts: Sequence[str], records: int, path: Path) -> int:

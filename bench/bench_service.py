@@ -43,7 +43,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench._common import read_texts  # noqa: E402  (needs REPO_ROOT on sys.path)
+
 READY_TIMEOUT_S = 180
+MAX_TEXTS = 5000
 
 
 @dataclass
@@ -86,15 +89,7 @@ def load_texts(source: Path | None) -> tuple[list[str], str]:
     """Texts to send and where they came from."""
     path = source or REPO_ROOT / "datasets" / "corpus" / "test.jsonl"
     if path.is_file():
-        texts = []
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    text = json.loads(line).get("text")
-                    if isinstance(text, str) and text.strip():
-                        texts.append(text)
-                if len(texts) >= 5000:
-                    break
+        texts = read_texts(path, MAX_TEXTS)
         if texts:
             return texts, str(path)
     from service.schemas import EXAMPLE_TEXTS

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from models.protocol import Evidence, Triage
 from models.review import ReviewPolicy
 from models.suggestions import suggest
@@ -81,3 +83,20 @@ def build_triage(
             "model_version": model_version,
         }
     )
+
+
+class HeadScores:
+    """The calibrated probabilities of a batch of results, as arrays ordered like the label ids.
+
+    Attributes:
+        types: ``(n, 5)`` dispute-type probabilities.
+        grades: ``(n, 3)`` risk-grade probabilities.
+        escalation: ``(n,)`` escalation probabilities.
+    """
+
+    def __init__(self, results: Sequence[Triage]) -> None:
+        self.types = np.array(
+            [[r.dispute_type.scores[k] for k in DISPUTE_TYPE_IDS] for r in results]
+        )
+        self.grades = np.array([[r.risk_grade.scores[k] for k in RISK_GRADE_IDS] for r in results])
+        self.escalation = np.array([r.escalation.probability for r in results])

@@ -15,7 +15,7 @@ from typing import Any, Self
 from models._results import build_triage
 from models.bundle import Manifest, read_json_file, read_manifest, write_bundle
 from models.protocol import Triage
-from models.review import ReviewPolicy
+from models.review import ReviewPolicy, ReviewSettings
 from nlp.labels import DEFAULT_GRADE_COLOURS, DISPUTE_TYPE_IDS, RISK_GRADE_IDS
 from nlp.pipeline import analyse
 
@@ -30,7 +30,7 @@ def packaged_rules() -> dict[str, Any]:
     return rules
 
 
-class KeywordTriggerModel:
+class KeywordTriggerModel(ReviewSettings):
     """Rule-based triage by keyword lists; no training."""
 
     architecture = ARCHITECTURE
@@ -80,18 +80,6 @@ class KeywordTriggerModel:
                 )
             )
         return results
-
-    def configured(
-        self,
-        *,
-        review_policy: ReviewPolicy | None = None,
-        grade_colours: Mapping[str, str] | None = None,
-    ) -> Self:
-        return self.__class__(
-            self.rules,
-            review_policy=review_policy or self.review_policy,
-            grade_colours=grade_colours or self.grade_colours,
-        )
 
     def save(self, directory: Path) -> Manifest:
         """Write the rules as a bundle (no arrays)."""

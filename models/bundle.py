@@ -3,7 +3,9 @@
 ``manifest.json`` holds the format version, the architecture name (a key of
 ``models.loading.ARCHITECTURES``), the model's own JSON configuration, label sets, training data
 hashes, metrics, the creation time and the sha256 of every other file. Every hash is checked before
-any file is parsed.
+any file is parsed. A composite bundle (an ensemble) also holds member bundles in sub-directories;
+its manifest records the sha256 of each member's ``manifest.json``, which lists the sha256 of each
+of the member's files, so one chain of hashes covers every byte.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,10 +44,11 @@ class Manifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    members: dict[str, str] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        raw = {
             "format_version": self.format_version,
             "architecture": self.architecture,
             "version": self.version,
@@ -56,6 +59,9 @@ class Manifest:
             "metrics": self.metrics,
             "files": self.files,
         }
+        if self.members:
+            raw["members"] = self.members
+        return raw
 
 
 def sha256_file(path: Path) -> str:
@@ -93,43 +99,58 @@ def staged_directory(directory: Path) -> Iterator[Path]:
 
 
 def write_bundle_files(
-    directory: Path, manifest: Manifest, write_files: Callable[[Path], None]
+    directory: Path,
+    manifest: Manifest,
+    write_files: Callable[[Path], None],
+    *,
+    member_bundles: Collection[str] = (),
 ) -> Manifest:
     """Write a bundle whose files ``write_files(staging)`` creates, hashed into ``manifest.json``.
 
     Args:
         directory: the bundle directory to create or replace.
-        manifest: everything but ``files`` and ``created_at``, which are filled in here.
-        write_files: writes the bundle's files (flat, no sub-directories) into the given directory.
+        manifest: everything but ``files``, ``members`` and ``created_at``, filled in here.
+        write_files: writes the bundle's files into the given directory: plain top-level files,
+            and complete bundles in the sub-directories named by ``member_bundles``.
+        member_bundles: sub-directories that hold member bundles (composite bundles only).
 
     Returns:
         The manifest as written, with file hashes.
 
     Raises:
-        ModelBundleError: code ``BUNDLE_MANIFEST_INVALID`` when a written entry is not a plain
-            top-level file or uses a reserved name.
+        ModelBundleError: code ``BUNDLE_MANIFEST_INVALID`` when a written entry is neither a
+            plain top-level file nor a named member bundle, or uses a reserved name.
     """
     with staged_directory(directory) as staging:
         write_files(staging)
-        paths = sorted(staging.iterdir())
-        for path in paths:
-            if not path.is_file():
+        files, members = {}, {}
+        for path in sorted(staging.iterdir()):
+            _check_file_name(path.name)
+            if path.is_file():
+                files[path.name] = sha256_file(path)
+            elif path.is_dir() and path.name in member_bundles:
+                members[path.name] = sha256_file(path / MANIFEST_NAME)
+            else:
                 raise ModelBundleError(
-                    f"refusing to bundle {path.name!r}: bundles hold plain top-level files only",
+                    f"refusing to bundle {path.name!r}: bundles hold plain top-level files "
+                    "and named member bundles only",
                     code="BUNDLE_MANIFEST_INVALID",
                 )
-            _check_file_name(path.name)
-        files = {path.name: sha256_file(path) for path in paths}
         written = Manifest(
-            **{**manifest.__dict__, "files": files, "created_at": datetime.now(UTC).isoformat()}
+            **{
+                **manifest.__dict__,
+                "files": files,
+                "members": members,
+                "created_at": datetime.now(UTC).isoformat(),
+            }
         )
         (staging / MANIFEST_NAME).write_text(
             json.dumps(written.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
         )
         # mkdtemp and safetensors create owner-only modes; a service account must be able to read.
         staging.chmod(0o755)
-        for path in staging.iterdir():
-            path.chmod(0o644)
+        for name in (*files, MANIFEST_NAME):
+            (staging / name).chmod(0o644)
     return written
 
 
@@ -187,6 +208,7 @@ def read_manifest(directory: Path) -> Manifest:
             metrics=raw.get("metrics", {}),
             created_at=raw.get("created_at", ""),
             files=raw["files"],
+            members=raw.get("members", {}),
             format_version=raw["format_version"],
         )
     except (ValueError, KeyError, TypeError) as error:
@@ -201,17 +223,21 @@ def read_manifest(directory: Path) -> Manifest:
             f"reads version {FORMAT_VERSION}); use a matching release or retrain",
             code="BUNDLE_FORMAT_UNSUPPORTED",
         )
-    for name, expected in manifest.files.items():
+    listed = [(name, name, expected) for name, expected in manifest.files.items()]
+    listed += [
+        (name, f"{name}/{MANIFEST_NAME}", expected) for name, expected in manifest.members.items()
+    ]
+    for name, relative, expected in listed:
         _check_file_name(name)
-        path = directory / name
+        path = directory / relative
         if not path.is_file():
             raise ModelBundleError(
-                f"bundle file {name} listed in the manifest is missing from {directory}",
+                f"bundle file {relative} listed in the manifest is missing from {directory}",
                 code="BUNDLE_FILE_MISSING",
             )
         if sha256_file(path) != expected:
             raise ModelBundleError(
-                f"bundle file {name} in {directory} does not match its sha256 in the manifest; "
+                f"bundle file {relative} in {directory} does not match its sha256 in the manifest; "
                 "the bundle was modified or damaged: copy it again or retrain",
                 code="BUNDLE_HASH_MISMATCH",
             )
@@ -240,4 +266,24 @@ def _check_file_name(name: str) -> None:
     if "/" in name or "\\" in name or name.startswith(".") or name == MANIFEST_NAME:
         raise ModelBundleError(
             f"bundle file name {name!r} is not allowed", code="BUNDLE_MANIFEST_INVALID"
+        )
+
+
+def check_no_extra_files(directory: Path, manifest: Manifest) -> None:
+    """Refuse a bundle holding entries its manifest does not vouch for.
+
+    Hugging Face loaders pick up any known file name they find (an added-tokens file, a second
+    weights file), and a composite bundle loads whatever member directories it names, so an
+    unlisted entry could change the model without failing a hash check.
+
+    Raises:
+        ModelBundleError: code ``BUNDLE_UNEXPECTED_FILE``.
+    """
+    listed = {*manifest.files, *manifest.members, MANIFEST_NAME}
+    extra = sorted(p.name for p in Path(directory).iterdir() if p.name not in listed)
+    if extra:
+        raise ModelBundleError(
+            f"bundle at {directory} holds files its manifest does not list "
+            f"({', '.join(extra)}); remove them or copy the bundle again",
+            code="BUNDLE_UNEXPECTED_FILE",
         )

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 
 from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
 from models._results import build_triage
+from models._targets import label_indices
 from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
 from models.calibration import best_f2_threshold, fit_temperature, softmax
 from models.features import (
@@ -34,7 +35,7 @@ from models.features import (
     featurizer_from_state,
 )
 from models.protocol import Triage
-from models.review import ReviewPolicy
+from models.review import ReviewPolicy, ReviewSettings
 from nlp.errors import ModelBundleError
 from nlp.labels import DEFAULT_GRADE_COLOURS, DISPUTE_TYPE_IDS, RISK_GRADE_IDS
 from nlp.pipeline import Analysis, analyse
@@ -94,7 +95,7 @@ class _Head:
         return np.asarray(raw, dtype=np.float64) / self.temperature
 
 
-class LinearTriageModel:
+class LinearTriageModel(ReviewSettings):
     """Linear multi-head triage model; behaves like a scikit-learn estimator for ``fit``."""
 
     architecture = ARCHITECTURE
@@ -141,8 +142,8 @@ class LinearTriageModel:
             raise ValueError("texts and label columns must have the same length")
         if n < 20:
             raise ValueError(f"need at least 20 training records, got {n}")
-        y_type = _indices(dispute_types, DISPUTE_TYPE_IDS)
-        y_grade = _indices(risk_grades, RISK_GRADE_IDS)
+        y_type = label_indices(dispute_types, DISPUTE_TYPE_IDS)
+        y_grade = label_indices(risk_grades, RISK_GRADE_IDS)
         y_esc = np.asarray([bool(e) for e in escalations], dtype=np.int64)
         weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
 
@@ -166,8 +167,8 @@ class LinearTriageModel:
                 analyse(calibration.texts, self.config.segmenter)
             )
             calibration_targets = {
-                "dispute_type": _indices(calibration.dispute_types, DISPUTE_TYPE_IDS),
-                "risk_grade": _indices(calibration.risk_grades, RISK_GRADE_IDS),
+                "dispute_type": label_indices(calibration.dispute_types, DISPUTE_TYPE_IDS),
+                "risk_grade": label_indices(calibration.risk_grades, RISK_GRADE_IDS),
                 "escalation": np.asarray(
                     [bool(e) for e in calibration.escalations], dtype=np.int64
                 ),
@@ -224,11 +225,21 @@ class LinearTriageModel:
     def version(self) -> str:
         return self.version_
 
+    @property
+    def segmenter(self) -> str:
+        """Registry key of the segmenter whose tokens this model reads."""
+        return self.config.segmenter
+
     def predict(self, texts: Sequence[str]) -> list[Triage]:
         """Triage a batch of validated texts; one result per text, in order."""
         if not texts:
             return []
-        analyses = analyse(texts, self.config.segmenter)
+        return self.predict_analyses(analyse(texts, self.config.segmenter))
+
+    def predict_analyses(self, analyses: Sequence[Analysis]) -> list[Triage]:
+        """Triage texts already run through ``analyse`` with this model's ``segmenter``."""
+        if not analyses:
+            return []
         features, spans = self.featurizer_.transform_with_spans(analyses)
         probabilities = {head: softmax(self.heads_[head].logits(features)) for head in HEADS}
         results = []
@@ -295,23 +306,6 @@ class LinearTriageModel:
                     cached[head] = coef - coef.mean(axis=0, keepdims=True)
             self._direction_cache = cached
         return cached
-
-    def configured(
-        self,
-        *,
-        review_policy: ReviewPolicy | None = None,
-        grade_colours: Mapping[str, str] | None = None,
-    ) -> Self:
-        """A copy with other review thresholds or colours; learned arrays are shared, not copied."""
-        copy = self.__class__(
-            self.config,
-            review_policy=review_policy or self.review_policy,
-            grade_colours=grade_colours or self.grade_colours,
-        )
-        copy.__dict__.update(
-            {k: v for k, v in self.__dict__.items() if k.endswith("_") or k == "_direction_cache"}
-        )
-        return copy
 
     # -- bundles ----------------------------------------------------------------------------
     def save(
@@ -389,14 +383,6 @@ class LinearTriageModel:
             ) from None
         model.version_ = manifest.version
         return model
-
-
-def _indices(labels: Sequence[str], ids: tuple[str, ...]) -> np.ndarray:
-    position = {label: i for i, label in enumerate(ids)}
-    try:
-        return np.asarray([position[label] for label in labels], dtype=np.int64)
-    except KeyError as error:
-        raise ValueError(f"unknown label {error.args[0]!r}; expected one of {ids}") from None
 
 
 def _analyse_in_chunks(

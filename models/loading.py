@@ -31,6 +31,13 @@ def _transformer() -> Any:
     return TransformerTriageModel
 
 
+@ARCHITECTURES.register("ensemble.v1")
+def _ensemble() -> Any:
+    from models.ensemble import EnsembleTriageModel
+
+    return EnsembleTriageModel
+
+
 @ARCHITECTURES.register("keyword-baseline.v1")
 def _keyword_baseline() -> Any:
     from models.baseline import KeywordTriggerModel

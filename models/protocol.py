@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.bundle import Manifest
 from models.review import ReviewPolicy
+from nlp.pipeline import Analysis
 
 
 class _Frozen(BaseModel):
@@ -113,4 +114,24 @@ class TriageModel(Protocol):
     @classmethod
     def load(cls, directory: Path) -> Self:
         """Read a bundle written by ``save``, verifying every file's hash first."""
+        ...
+
+
+@runtime_checkable
+class AnalysedTriageModel(TriageModel, Protocol):
+    """A model that can also triage texts already run through ``nlp.pipeline.analyse``.
+
+    An ensemble analyses each text once and hands the same analyses to all of its members.
+    """
+
+    architecture: str
+    """The architecture name written in the model's bundle manifest."""
+
+    @property
+    def segmenter(self) -> str:
+        """Registry key of the segmenter the analyses must be made with."""
+        ...
+
+    def predict_analyses(self, analyses: Sequence[Analysis]) -> list[Triage]:
+        """Triage analysed texts; one result per analysis, in order."""
         ...

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Self
 
 REVIEW_REASONS = {
     "LOW_CONFIDENCE_TYPE": "dispute type probability below the threshold",
@@ -63,3 +65,28 @@ class ReviewPolicy:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class ReviewSettings:
+    """Mixin giving a model ``configured``: the same model under other thresholds or colours."""
+
+    review_policy: ReviewPolicy
+    grade_colours: dict[str, str]
+
+    def configured(
+        self,
+        *,
+        review_policy: ReviewPolicy | None = None,
+        grade_colours: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A shallow copy with other review thresholds or colours.
+
+        The learned state (arrays, networks, members) is shared, not copied: a service applies
+        its settings to a loaded model without doubling its memory.
+        """
+        changed = copy.copy(self)
+        if review_policy is not None:
+            changed.review_policy = review_policy
+        if grade_colours is not None:
+            changed.grade_colours = dict(grade_colours)
+        return changed

@@ -25,6 +25,7 @@ from models.io import AtomicWriter, detect_format, iter_rows
 from models.loading import load_model
 from models.protocol import TriageModel
 from models.review import ReviewPolicy
+from models.threads import limit_torch_threads
 from nlp.errors import InputFileError, ModelBundleError, TriageError
 from service._flat import flat_columns, flatten
 from service._resume import complete_rows, resume_path, take_previous
@@ -44,12 +45,14 @@ class ScoringConfig:
         review_policy: abstention thresholds (``ReviewPolicy`` fields).
         grade_colours: colour per risk grade id.
         max_chars: the longest text accepted.
+        torch_threads: CPU threads for torch in each scoring process (torch-backed models).
     """
 
     model_dir: Path
     review_policy: dict[str, float] = field(default_factory=dict)
     grade_colours: dict[str, str] = field(default_factory=dict)
     max_chars: int = 20_000
+    torch_threads: int = 1
 
     def load(self) -> TriageModel:
         """Load the bundle and apply the thresholds and colours.
@@ -58,6 +61,7 @@ class ScoringConfig:
             ModelBundleError, UnknownComponentError: the bundle cannot be loaded.
         """
         model = load_model(self.model_dir)
+        limit_torch_threads(self.torch_threads)
         return model.configured(
             review_policy=ReviewPolicy(**self.review_policy) if self.review_policy else None,
             grade_colours=self.grade_colours or None,

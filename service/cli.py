@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command("generate-corpus")(cmd_model.generate_corpus)
 app.command("pretrain")(cmd_model.pretrain)
 app.command("train")(cmd_model.train)
+app.command("ensemble")(cmd_model.ensemble)
 app.command("evaluate")(cmd_model.evaluate)
 app.command("predict")(cmd_score.predict)
 app.command("score")(cmd_score.score)

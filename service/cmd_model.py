@@ -1,5 +1,5 @@
 """Commands that build and measure models: ``generate-corpus``, ``pretrain``, ``train``,
-``evaluate``."""
+``ensemble``, ``evaluate``."""
 
 from __future__ import annotations
 
@@ -281,6 +281,68 @@ def pretrain(
         f"pretrained on {stats['texts']} texts ({stats['steps']} steps, vocabulary "
         f"{stats['vocabulary']}, {stats['seconds']} s, stopped: {stats['stopped']}) -> {output}"
     )
+
+
+@reports_errors
+def ensemble(
+    member: Annotated[
+        list[Path],
+        typer.Option(help="Trained bundle directory (linear or transformer); repeat for each."),
+    ],
+    calibration: Annotated[
+        list[Path],
+        typer.Option(
+            help="Hand-labelled file(s) the weights and the escalation threshold are chosen on "
+            "(e.g. datasets/gold/dev.jsonl)."
+        ),
+    ],
+    output: Annotated[Path, typer.Option(help="Bundle directory to write (replaced atomically).")],
+    weight: Annotated[
+        list[float] | None,
+        typer.Option(
+            help="Weight of each --member, in order; omitted: chosen on --calibration "
+            "(two members)."
+        ),
+    ] = None,
+    eval_data: Annotated[
+        list[Path] | None,
+        typer.Option("--eval", help="Labelled file(s) to score afterwards (name = file stem)."),
+    ] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads for torch (transformer members).")
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+) -> None:
+    """Average the calibrated probabilities of trained bundles into one ensemble bundle."""
+    from models.threads import limit_torch_threads
+    from training.data import read_labelled
+    from training.ensemble import build_ensemble
+
+    if len(member) < 2:
+        raise typer.BadParameter("give at least two bundles", param_hint="--member")
+    if weight is not None and len(weight) != len(member):
+        raise typer.BadParameter("give one --weight per --member", param_hint="--weight")
+    evaluation = {
+        name: read_labelled([path], text_column=text_column)
+        for path, name in zip(eval_data or [], set_names(eval_data or []), strict=True)
+    }
+    calibration_set = read_labelled(calibration, text_column=text_column)
+    if threads is not None:
+        import torch  # noqa: F401  (loaded first, so that the limit applies to it)
+
+        limit_torch_threads(threads)
+    try:
+        run = build_ensemble(
+            member, calibration_set, output, weights=weight, evaluation_sets=evaluation
+        )
+    except (ValueError, TypeError) as error:
+        raise typer.BadParameter(str(error)) from None
+    weights = ", ".join(f"{w:.2f}" for w in run.model.weights_)  # type: ignore[attr-defined]
+    table = Table(title=f"built {run.manifest.version} (weights {weights}) -> {output}")
+    _metric_columns(table)
+    for name, metrics in run.metrics.items():
+        _metric_row(table, name, metrics)
+    console.print(table)
 
 
 @reports_errors

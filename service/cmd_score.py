@@ -136,7 +136,7 @@ def score(
         jobs=jobs,
         resume=resume,
     )
-    scoring_config = _scoring_config(model, config)
+    scoring_config = _scoring_config(model, config, jobs=jobs)
     with tqdm(
         total=estimate_rows(job) if progress else None,
         unit=" records",
@@ -152,7 +152,8 @@ def _absolute(path: Path) -> Path:
     return path if str(path) == "-" else path.expanduser().resolve()
 
 
-def _scoring_config(model: Path | None, config: Path | None) -> ScoringConfig:
+def _scoring_config(model: Path | None, config: Path | None, *, jobs: int = 1) -> ScoringConfig:
+    from models.threads import share_of_cores
     from service._model_source import resolve_model_dir
     from service.batch import ScoringConfig
     from service.settings import load_settings
@@ -164,4 +165,5 @@ def _scoring_config(model: Path | None, config: Path | None) -> ScoringConfig:
         review_policy=settings.review.model_dump(),
         grade_colours=dict(settings.grade_colours),
         max_chars=settings.limits.max_text_chars,
+        torch_threads=share_of_cores(jobs),
     )

@@ -18,6 +18,7 @@ from typing import Any
 from models.bundle import read_manifest
 from models.loading import load_model
 from models.protocol import Triage, TriageModel
+from models.threads import limit_torch_threads
 from nlp.errors import ModelBundleError
 from service.settings import Settings
 
@@ -85,6 +86,7 @@ def load_holder(directory: Path, settings: Settings) -> ModelHolder:
         UnknownComponentError: the manifest names an architecture this software lacks.
     """
     model = load_model(directory)
+    limit_torch_threads(settings.server.torch_threads)
     manifest = read_manifest(directory)
     if manifest.version != model.version:
         raise ModelBundleError(

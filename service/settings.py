@@ -181,6 +181,14 @@ class ServerSettings(_Section):
     workers: int = Field(
         default=1, ge=1, le=64, description="Worker processes; each loads the model bundle itself."
     )
+    torch_threads: int = Field(
+        default=1,
+        ge=1,
+        le=256,
+        description="CPU threads torch may use in each worker process (transformer and ensemble "
+        "bundles only). Keep workers x threads at or below the cores: more threads than cores "
+        "spin against each other and multiply latency.",
+    )
     docs_ui: bool = Field(
         default=False,
         description="Serve Swagger UI at /docs and ReDoc at /redoc. Their pages load scripts "

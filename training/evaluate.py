@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from models._results import HeadScores
 from models.calibration import expected_calibration_error
 from models.protocol import Triage, TriageModel
 from nlp.labels import DISPUTE_TYPE_IDS, RISK_GRADE_IDS
@@ -34,24 +35,20 @@ def evaluate_predictions(data: LabelledSet, predictions: Sequence[Triage]) -> di
     """
     if len(predictions) != len(data.records):
         raise ValueError("one prediction per record is required")
-    type_probs = np.array(
-        [[p.dispute_type.scores[k] for k in DISPUTE_TYPE_IDS] for p in predictions]
-    )
-    grade_probs = np.array([[p.risk_grade.scores[k] for k in RISK_GRADE_IDS] for p in predictions])
-    esc_prob = np.array([p.escalation.probability for p in predictions])
-    esc_probs = np.stack([1 - esc_prob, esc_prob], axis=1)
+    scores = HeadScores(predictions)
+    esc_probs = np.stack([1 - scores.escalation, scores.escalation], axis=1)
     heads = {
         "dispute_type": _head_metrics(
             DISPUTE_TYPE_IDS,
             [DISPUTE_TYPE_IDS.index(t) for t in data.dispute_types],
             [DISPUTE_TYPE_IDS.index(p.dispute_type.label) for p in predictions],
-            type_probs,
+            scores.types,
         ),
         "risk_grade": _head_metrics(
             RISK_GRADE_IDS,
             [RISK_GRADE_IDS.index(g) for g in data.risk_grades],
             [RISK_GRADE_IDS.index(p.risk_grade.label) for p in predictions],
-            grade_probs,
+            scores.grades,
         ),
         "escalation": _head_metrics(
             ESCALATION_IDS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,10 @@ from training.evaluate import evaluate_predictions, predict_all
 class TrainingRun:
     """What a training run produced."""
 
-    model: LinearTriageModel
+    model: TriageModel
     manifest: Manifest
     metrics: dict[str, Any]
     seconds: float
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def train_linear(

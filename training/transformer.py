@@ -4,37 +4,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.bundle import Manifest
 from models.io import iter_rows
 from models.linear import Progress
+from models.threads import limit_torch_threads
 from nlp.errors import InputFileError, InvalidRecordError
 from nlp.validate import validate_text
 from training.data import LabelledSet
-from training.train import as_calibration, evaluate_sets, headline_metrics, training_record
-
-
-@dataclass(frozen=True)
-class TransformerRun:
-    """What a transformer training run produced."""
-
-    model: Any
-    manifest: Manifest
-    metrics: dict[str, Any]
-    seconds: float
+from training.train import (
+    TrainingRun,
+    as_calibration,
+    evaluate_sets,
+    headline_metrics,
+    training_record,
+)
 
 
 def set_threads(threads: int | None) -> None:
     """Use ``threads`` CPU threads in torch (all cores when ``None``)."""
-    import torch
+    import torch  # noqa: F401  (loaded first, so that the limit below applies to it)
 
     if threads is not None:
-        if threads < 1:
-            raise ValueError("threads must be at least 1")
-        torch.set_num_threads(threads)
+        limit_torch_threads(threads)
 
 
 def read_texts(paths: Sequence[Path], *, text_column: str = "text") -> list[str]:
@@ -71,7 +64,7 @@ def train_transformer(
     checkpoint_dir: Path | None = None,
     resume: bool = False,
     progress: Progress | None = None,
-) -> TransformerRun:
+) -> TrainingRun:
     """Fine-tune the transformer model, evaluate it, and save it as a bundle.
 
     Args:
@@ -116,4 +109,4 @@ def train_transformer(
         "dev_history": model.training_.history,
     }
     manifest = model.save(output, training=training, metrics=headline_metrics(metrics))
-    return TransformerRun(model=model, manifest=manifest, metrics=metrics, seconds=seconds)
+    return TrainingRun(model=model, manifest=manifest, metrics=metrics, seconds=seconds)

@@ -22,12 +22,12 @@ from torch import nn
 
 from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
 from models._results import build_triage
-from models.bundle import Manifest, read_manifest, write_bundle_files
+from models._targets import label_indices, macro_f1
+from models.bundle import Manifest, check_no_extra_files, read_manifest, write_bundle_files
 from models.calibration import best_f2_threshold, fit_temperature, softmax
 from models.linear import CalibrationData, Progress
 from models.protocol import Triage
-from models.review import ReviewPolicy
-from models.transformer._bundle import check_no_extra_files
+from models.review import ReviewPolicy, ReviewSettings
 from models.transformer._loop import LoopSettings, run_loop
 from models.transformer._windows import (
     Windows,
@@ -56,12 +56,13 @@ from models.transformer.tokenizer import (
 from nlp.errors import ModelBundleError
 from nlp.labels import DEFAULT_GRADE_COLOURS, DISPUTE_TYPE_IDS, RISK_GRADE_IDS
 from nlp.pipeline import Analysis, analyse
+from nlp.segment import DEFAULT_SEGMENTER
 
 WEIGHTS_FILE = "model.safetensors"
 _ROBERTA_LIKE = ("roberta", "xlm-roberta", "camembert")
 
 
-class TransformerTriageModel:
+class TransformerTriageModel(ReviewSettings):
     """Transformer multi-head triage model; ``fit`` behaves like a scikit-learn estimator."""
 
     architecture = ARCHITECTURE
@@ -198,7 +199,7 @@ class TransformerTriageModel:
             return float(
                 np.mean(
                     [
-                        _macro_f1(dev_targets[head], logits[head].argmax(axis=1), size)
+                        macro_f1(dev_targets[head], logits[head].argmax(axis=1), size)
                         for head, size in (
                             ("dispute_type", len(DISPUTE_TYPE_IDS)),
                             ("risk_grade", len(RISK_GRADE_IDS)),
@@ -299,13 +300,23 @@ class TransformerTriageModel:
                     out[head][docs, -values.shape[1] :] = values
         return out
 
+    @property
+    def segmenter(self) -> str:
+        """The segmenter of the analyses this model is given (it reads characters, not words)."""
+        return DEFAULT_SEGMENTER
+
     def predict(self, texts: Sequence[str]) -> list[Triage]:
         """Triage a batch of validated texts; one result per text, in order."""
         if not texts:
             return []
-        analyses = analyse(texts)
+        return self.predict_analyses(analyse(texts))
+
+    def predict_analyses(self, analyses: Sequence[Analysis]) -> list[Triage]:
+        """Triage texts already run through ``analyse`` (any segmenter: tokens are not read)."""
+        if not analyses:
+            return []
         windows = self._windows([a.masked for a in analyses])
-        results: list[Triage | None] = [None] * len(texts)
+        results: list[Triage | None] = [None] * len(analyses)
         for docs in doc_batches(windows, self.config.batch_size):
             for doc, triage in zip(docs, self._predict_batch(windows, docs, analyses), strict=True):
                 results[doc] = triage
@@ -413,24 +424,6 @@ class TransformerTriageModel:
             saliency[head] = (gradient * embeds).sum(-1).detach().float().cpu().numpy()
         return saliency
 
-    def configured(
-        self,
-        *,
-        review_policy: ReviewPolicy | None = None,
-        grade_colours: Mapping[str, str] | None = None,
-    ) -> Self:
-        """A copy with other review thresholds or colours; the network is shared, not copied."""
-        copy = self.__class__(
-            self.config,
-            base_model=self.base_model,
-            shape=self.shape,
-            explain=self.explain,
-            review_policy=review_policy or self.review_policy,
-            grade_colours=grade_colours or self.grade_colours,
-        )
-        copy.__dict__.update({k: v for k, v in self.__dict__.items() if k.endswith("_")})
-        return copy
-
     # -- bundles ----------------------------------------------------------------------------
     def save(
         self,
@@ -517,18 +510,10 @@ def _targets(
     dispute_types: Sequence[str], risk_grades: Sequence[str], escalations: Sequence[bool]
 ) -> dict[str, np.ndarray]:
     return {
-        "dispute_type": _indices(dispute_types, DISPUTE_TYPE_IDS),
-        "risk_grade": _indices(risk_grades, RISK_GRADE_IDS),
+        "dispute_type": label_indices(dispute_types, DISPUTE_TYPE_IDS),
+        "risk_grade": label_indices(risk_grades, RISK_GRADE_IDS),
         "escalation": np.asarray([bool(e) for e in escalations], dtype=np.int64),
     }
-
-
-def _indices(labels: Sequence[str], ids: tuple[str, ...]) -> np.ndarray:
-    position = {label: i for i, label in enumerate(ids)}
-    try:
-        return np.asarray([position[label] for label in labels], dtype=np.int64)
-    except KeyError as error:
-        raise ValueError(f"unknown label {error.args[0]!r}; expected one of {ids}") from None
 
 
 def _balanced(labels: np.ndarray, k: int, device: torch.device) -> torch.Tensor:
@@ -536,16 +521,6 @@ def _balanced(labels: np.ndarray, k: int, device: torch.device) -> torch.Tensor:
     counts = np.bincount(labels, minlength=k).astype(np.float64)
     weights = np.where(counts > 0, len(labels) / (k * np.maximum(counts, 1.0)), 1.0)
     return torch.tensor(weights, dtype=torch.float32, device=device)
-
-
-def _macro_f1(truth: np.ndarray, predicted: np.ndarray, k: int) -> float:
-    scores = []
-    for label in range(k):
-        tp = float(((predicted == label) & (truth == label)).sum())
-        fp = float(((predicted == label) & (truth != label)).sum())
-        fn = float(((predicted != label) & (truth == label)).sum())
-        scores.append(2 * tp / max(2 * tp + fp + fn, 1.0))
-    return float(np.mean(scores))
 
 
 def _window(max_length: int, encoder_config: Any) -> int:

@@ -7,10 +7,12 @@ from models.bundle import (
     ARRAYS_NAME,
     MANIFEST_NAME,
     Manifest,
+    check_no_extra_files,
     read_arrays,
     read_json_file,
     read_manifest,
     write_bundle,
+    write_bundle_files,
 )
 from nlp.errors import ModelBundleError
 
@@ -89,3 +91,43 @@ def test_bundle_is_readable_by_other_users(bundle):
     assert bundle.stat().st_mode & 0o755 == 0o755
     for path in bundle.iterdir():
         assert path.stat().st_mode & 0o644 == 0o644, path.name
+
+
+def _manifest():
+    return Manifest(architecture="test", version="v", config={}, labels={})
+
+
+def test_bundle_refuses_a_directory_not_named_as_a_member(tmp_path):
+    def write(staging):
+        (staging / "stray").mkdir()
+
+    with pytest.raises(ModelBundleError) as caught:
+        write_bundle_files(tmp_path / "b", _manifest(), write)
+    assert caught.value.code == "BUNDLE_MANIFEST_INVALID"
+    assert not (tmp_path / "b").exists()
+
+
+def test_member_bundles_are_pinned_by_their_manifest_hash(tmp_path):
+    def write(staging):
+        write_bundle(staging / "member", _manifest(), {"x": np.arange(3)})
+        (staging / "notes.json").write_text("{}", encoding="utf-8")
+
+    written = write_bundle_files(tmp_path / "b", _manifest(), write, member_bundles=["member"])
+    assert set(written.members) == {"member"}
+    assert set(written.files) == {"notes.json"}
+    assert read_manifest(tmp_path / "b").members == written.members
+    member_manifest = tmp_path / "b" / "member" / "manifest.json"
+    assert oct(member_manifest.stat().st_mode & 0o777) == "0o644"
+    member_manifest.write_text(member_manifest.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    with pytest.raises(ModelBundleError) as caught:
+        read_manifest(tmp_path / "b")
+    assert caught.value.code == "BUNDLE_HASH_MISMATCH"
+
+
+def test_check_no_extra_files_names_the_stray_entries(tmp_path):
+    write_bundle(tmp_path / "b", _manifest(), {"x": np.arange(3)})
+    (tmp_path / "b" / "added_tokens.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(ModelBundleError) as caught:
+        check_no_extra_files(tmp_path / "b", read_manifest(tmp_path / "b"))
+    assert caught.value.code == "BUNDLE_UNEXPECTED_FILE"
+    assert "added_tokens.json" in caught.value.message

@@ -6,7 +6,6 @@ import itertools
 import json
 import math
 import re
-import time
 from functools import cache
 from pathlib import Path
 
@@ -841,12 +840,10 @@ def test_first_chars_cover_every_match_of_every_entry(source: str, text: str) ->
 
 
 @pytest.mark.parametrize("char", ["一", "1", "十"])
-def test_extract_cues_reads_long_numeral_runs_in_linear_time(char: str) -> None:
-    # Before numbers were anchored to the start of their run this took minutes (quadratic).
-    text = char * 8000 + "元"
-    started = time.perf_counter()
-    extract_cues(text)
-    assert time.perf_counter() - started < 3.0
+def test_extract_cues_ignores_numeral_runs_too_long_to_be_amounts(char: str) -> None:
+    # Its speed (quadratic before numbers were anchored to the start of their run) is measured by
+    # bench/bench_nlp.py, not here: timed tests fail on a loaded machine.
+    assert not [cue for cue in extract_cues(char * 8000 + "元") if cue.kind == "money_amount"]
 
 
 # --- the fast path changes nothing ---------------------------------------------------------------

@@ -172,3 +172,18 @@ def test_load_holder_applies_settings(bundle_root: Path) -> None:
     assert result.risk_grade.colour in {"蓝", "橙", "紫"}
     assert holder.info.version == "fake-A"
     assert holder.info.directory == (bundle_root / "a").resolve()
+
+
+def test_load_holder_gives_torch_the_configured_threads(bundle_root: Path) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        settings = load_settings(
+            overrides={"auth": {"enabled": False}, "server": {"torch_threads": 1}}
+        )
+        load_holder(bundle_root / "a", settings)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
