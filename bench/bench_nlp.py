@@ -89,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = _run(steps, texts, args.repeats)
     _add_agreement(rows, len(texts))
     _print_table(rows, len(texts), total_bytes)
+    _print_long_runs()
     return 1 if any(row.note.startswith("failed") for row in rows) else 0
 
 
@@ -236,6 +237,44 @@ def _print_table(rows: Sequence[Row], n_records: int, n_bytes: int) -> None:
             f"{ratio:>12} {agree:>7}"
         )
         print(line.rstrip())
+
+
+LONG_RUN_CHARS = (2_000, 8_000)
+
+
+def _print_long_runs() -> None:
+    """Cue extraction on one long numeral run (a pasted ledger): it must grow linearly.
+
+    Before numbers (and the look-ahead in front of them) were anchored to the start of their run,
+    8,000 numerals took seconds, and each doubling of the run quadrupled the time.
+    The last column is the time at 8,000 characters over the time at 2,000: about 4 is linear,
+    about 16 quadratic.
+    """
+    from nlp.cues import extract_cues
+
+    print()
+    header = (
+        f"{'extract_cues on a numeral run':<36} {'2,000 chars':>12} {'8,000 chars':>12} "
+        f"{'ratio':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for unit in ("一", "1", "十", "1一"):
+        seconds = []
+        for length in LONG_RUN_CHARS:
+            text = unit * (length // len(unit)) + "元"
+            extract_cues(text)
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                extract_cues(text)
+                best = min(best, time.perf_counter() - start)
+            seconds.append(best)
+        label = f"'{unit}' repeated + '元'"
+        print(
+            f"{label:<36} {seconds[0] * 1e3:>9.1f} ms {seconds[1] * 1e3:>9.1f} ms "
+            f"{seconds[1] / seconds[0]:>7.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Annotated, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nlp._cue_anchors import anchor_pattern, consumable_chars, longest_of, union_anchors
-from nlp._cue_numbers import NUMBER_PATTERN
+from nlp._cue_numbers import NUMBER_PATTERN, NUMBER_REACH, NUMBER_START
 from nlp._cue_scan import first_chars, scanner_source
 from nlp.errors import InputFileError
 
@@ -377,7 +377,8 @@ def _guard_number(source: str, group: str) -> str:
     a number can consume, ``F``: what can start the rest of the entry) fails at once where no
     such character follows the run. Any match of the entry has its number consume a run of ``A``
     followed by a character of ``F``, so the guard holds wherever the number can start a match:
-    it changes no match.
+    it changes no match, except that a guarded entry does not read a number longer than
+    ``NUMBER_REACH`` characters (no real record states one).
 
     The rest of the entry is the source after the number's group; when that is not a complete
     regex (the number sits inside a group), starts with a quantifier, may match empty, or has
@@ -395,7 +396,11 @@ def _guard_number(source: str, group: str) -> str:
     alphabet = _number_alphabet()
     if follow is None or alphabet is None:
         return source
-    guard = f"(?=[{_class_body(alphabet)}]*[{_class_body(follow)}])"
+    # Testing first that a number can start here keeps the scan to the starts of runs, and the
+    # bounded reach keeps it short where runs alternate scripts (1一1一...): linear time either way.
+    guard = (
+        f"{NUMBER_START}(?=[{_class_body(alphabet)}]{{0,{NUMBER_REACH}}}[{_class_body(follow)}])"
+    )
     return source[:start] + guard + source[start:]
 
 

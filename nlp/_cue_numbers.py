@@ -51,16 +51,28 @@ _UNITS: Final = "十百千万亿"
 _NUMERAL_CHARS: Final = _CN_DIGIT + _UNITS + "几"
 _MAX_NUMBER_CHARS: Final = 20
 
+_ASCII_START: Final = r"(?<![0-9.,A-Za-z])"
+_NUMERAL_START: Final = r"(?<![" + _NUMERAL_CHARS + r"])"
+
 # Each branch may only start where no number of its own script runs on from the left, so a long
 # run of digits is read once from its start, not once per position (which is quadratic).
 NUMBER_PATTERN: Final = (
-    r"(?:(?<![0-9.,A-Za-z])" + _ASCII_NUMBER + r"|(?<![" + _NUMERAL_CHARS + r"])"
+    r"(?:" + _ASCII_START + _ASCII_NUMBER + r"|" + _NUMERAL_START + r""
     r"(?:[" + _CN_DIGIT + r"十]|上(?=[百千万])|好几|几|数(?=[十百千万次名人户])))"
     r"(?:[0-9" + _NUMERAL_CHARS + r"]|[多余](?=[" + _UNITS + r"]))"
     r"{0," + str(_MAX_NUMBER_CHARS) + r"}"
     r"(?:[多余]|来(?=[个名位人户块元]))?"
 )
 """Regex source (no groups) for one written number; ``parse_number`` reads what it matches."""
+
+NUMBER_START: Final = (
+    r"(?:" + _ASCII_START + r"(?=[0-9])|" + _NUMERAL_START + r"(?=[" + _CN_DIGIT + r"十上好几数]))"
+)
+"""Zero-width: true wherever ``NUMBER_PATTERN`` could begin a match (a cheap necessary test)."""
+
+NUMBER_REACH: Final = 64
+"""How far, in characters, the look-ahead in front of a number looks for what must follow it; an
+entry with such a guard does not read a longer number (no real record states one)."""
 
 
 def parse_number(text: str) -> float | None:

@@ -846,6 +846,17 @@ def test_extract_cues_ignores_numeral_runs_too_long_to_be_amounts(char: str) -> 
     assert not [cue for cue in extract_cues(char * 8000 + "元") if cue.kind == "money_amount"]
 
 
+def test_numbers_up_to_the_guard_reach_are_still_read() -> None:
+    from nlp._cue_numbers import NUMBER_REACH
+
+    def amounts(text: str) -> list[float | None]:
+        return [cue.value for cue in extract_cues(text) if cue.kind == "money_amount"]
+
+    assert amounts("欠了" + "1" * (NUMBER_REACH - 2) + "元") == [float("1" * (NUMBER_REACH - 2))]
+    assert amounts("欠了3万元") == [30_000.0]
+    assert amounts("欠了" + "1一" * 40 + "元") == []
+
+
 # --- the fast path changes nothing ---------------------------------------------------------------
 
 
