@@ -117,13 +117,14 @@ StoreDep = Annotated[FeedbackStore, Depends(get_store)]
     "/feedback",
     status_code=201,
     response_model=FeedbackResponse,
-    responses=error_responses(400, 401, 404, 413, 415, 422, 500, 503),
+    responses=error_responses(400, 401, 404, 413, 415, 422, 429, 500, 503),
     dependencies=[JsonBody],
     summary="Confirm or correct a prediction",
     description="Stores the right labels of a prediction with its masked text (normalised, "
     "phone/ID/card numbers and plates replaced) and the operator of the API key. Labels are "
     "ids or Chinese names; others are UNKNOWN_LABEL. A request_id that the audit log does not "
-    "hold is UNKNOWN_REQUEST_ID. The reply never contains the text.",
+    "hold is UNKNOWN_REQUEST_ID. More than feedback.max_per_minute corrections from one operator "
+    "in 60 s are RATE_LIMITED (429, Retry-After). The reply never contains the text.",
 )
 async def post_feedback(
     body: FeedbackRequest,
@@ -134,6 +135,15 @@ async def post_feedback(
 ) -> JSONResponse:
     """Store one correction."""
     request.state.record_count = 1
+    wait_s = state.feedback_limiter.retry_after(operator)
+    if wait_s is not None:
+        limit = state.settings.feedback.max_per_minute
+        raise ApiError(
+            "RATE_LIMITED",
+            f"more than {limit} corrections a minute from this operator; retry in {wait_s} s "
+            "(feedback.max_per_minute)",
+            headers={"Retry-After": str(wait_s)},
+        )
     text = validate_text(body.text, max_chars=state.settings.limits.max_text_chars)
     corrected = Labels(
         parse_dispute_type(body.dispute_type),

@@ -70,6 +70,7 @@ ERROR_CODES: Final = MappingProxyType(
         # Feedback (POST /v1/feedback) and the feedback database.
         "UNKNOWN_LABEL": ErrorCode(422, "a label is not a known id or Chinese name"),
         "UNKNOWN_REQUEST_ID": ErrorCode(422, "no prediction was served under that request id"),
+        "RATE_LIMITED": ErrorCode(429, "more corrections than feedback.max_per_minute"),
         "DATABASE_UNAVAILABLE": ErrorCode(503, "the feedback database cannot be reached"),
         "DATABASE_TOO_NEW": ErrorCode(None, "the feedback database has a newer schema"),
         # Serving.

@@ -212,6 +212,14 @@ class FeedbackSettings(_Section):
         "postgresql+psycopg://user:password@host:5432/db. Unset: the SQLite file "
         "artifacts/feedback.sqlite3 in the project (its directory is created).",
     )
+    max_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=100_000,
+        description="Most corrections one operator may send to POST /v1/feedback in any 60 "
+        "seconds, per worker process; more get RATE_LIMITED (429) with Retry-After. With auth "
+        "off every caller is the one operator 'anonymous'.",
+    )
 
     @model_validator(mode="after")
     def _check_url(self) -> Self:

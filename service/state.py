@@ -15,6 +15,7 @@ from service.feedback import AuditEntry, FeedbackStore
 from service.limits import PredictionRunner
 from service.metrics import ServiceMetrics
 from service.model_holder import ModelHolder, ModelSlot, ReloadInProgressError
+from service.rate_limit import RateLimiter
 from service.settings import Settings
 
 log = logging.getLogger("service.model")
@@ -29,6 +30,7 @@ class ServiceState:
     runner: PredictionRunner
     slot: ModelSlot = field(default_factory=ModelSlot)
     store: FeedbackStore | None = None
+    feedback_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
 
     @classmethod
     def from_settings(cls, settings: Settings, metrics: ServiceMetrics) -> ServiceState:
@@ -37,7 +39,8 @@ class ServiceState:
             max_concurrent=settings.limits.max_concurrent_predictions,
             timeout_s=settings.limits.request_timeout_s,
         )
-        return cls(settings=settings, metrics=metrics, runner=runner)
+        limiter = RateLimiter(settings.feedback.max_per_minute)
+        return cls(settings=settings, metrics=metrics, runner=runner, feedback_limiter=limiter)
 
     @property
     def configured_model_dir(self) -> Path:

@@ -216,3 +216,23 @@ def test_feedback_disabled_answers_404_and_opens_no_database(make_app: AppFactor
         assert client.app.state.service.store is None  # type: ignore[attr-defined]
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_feedback_beyond_the_per_operator_limit_is_refused_with_retry_after(
+    make_app: AppFactory,
+) -> None:
+    with TestClient(make_app(feedback={"max_per_minute": 2})) as client:
+        request_id = _triage(client, RECORD)
+        for _ in range(2):
+            ok = client.post("/v1/feedback", json=_correction(request_id), headers=AUTH)
+            assert ok.status_code == 201
+        refused = client.post("/v1/feedback", json=_correction(request_id), headers=AUTH)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "RATE_LIMITED"
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "楼道" not in refused.text and PHONE not in refused.text
+        assert len(list(_store(client).iter_feedback())) == 2
+        other = client.post(
+            "/v1/feedback", json=_correction(request_id), headers={"X-API-Key": OTHER_KEY}
+        )
+        assert other.status_code == 201
