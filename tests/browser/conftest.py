@@ -75,6 +75,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, tiny_linear_bundle: Path) -
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGE_")}
     env["TRIAGE_AUTH__API_KEYS"] = json.dumps({OPERATOR: API_KEY})
     env["TRIAGE_FEEDBACK__DATABASE_URL"] = database_url
+    # The tiny model is sure of itself (mostly probability 1.0); at 0.95 an unfamiliar text asks
+    # for review, so the page's review marker is shown by a real reply.
+    env["TRIAGE_REVIEW__MIN_TYPE_CONFIDENCE"] = "0.95"
     triage = Path(sys.executable).with_name("triage")
     command = [str(triage), "serve", "--model", str(tiny_linear_bundle)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING"]

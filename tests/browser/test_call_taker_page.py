@@ -11,6 +11,7 @@ from tests.browser.conftest import API_KEY, OPERATOR, Server, screenshot
 PHONE = "13912345678"
 RECORD = f"报警人王某（电话{PHONE}）称邻居家漏水到我家，对方扬言要拿刀砍人，现场双方情绪激动。"
 TRADITIONAL = "報警人稱鄰居家漏水到我家，對方揚言要拿刀砍人。"
+UNFAMILIAR = "两家人为了一点小事争了起来"  # the tiny model's top type is only ~0.91 here
 
 
 def _enter_key(page: Any, server: Server) -> None:
@@ -107,3 +108,31 @@ def test_page_asks_again_for_a_wrong_key(page: Any, server: Server) -> None:
     expect(page.locator("#status")).to_contain_text("密钥无效")
     expect(page.locator("#key-panel")).to_be_visible()
     assert page.evaluate("() => sessionStorage.length") == 0
+
+
+def test_page_shows_the_review_marker_with_chinese_reasons_and_hides_it_again(
+    page: Any, server: Server
+) -> None:
+    from playwright.sync_api import expect
+
+    _enter_key(page, server)
+    page.locator("#record").fill(UNFAMILIAR)
+    page.locator("#record").press("Control+Enter")
+    review = page.locator("#review")
+    expect(review).to_be_visible(timeout=10_000)
+    expect(review).to_contain_text("需要人工复核")
+    expect(page.locator("#review-reasons li").first).to_have_text("纠纷类型把握不足")
+    screenshot(page, "page-review")
+
+    def answer_confidently(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        body["needs_review"] = False
+        body["review_reasons"] = []
+        route.fulfill(response=response, json=body)
+
+    page.route("**/v1/triage", answer_confidently)
+    page.locator("#record").fill(UNFAMILIAR + "。")
+    page.locator("#record").press("Control+Enter")
+    expect(review).to_be_hidden(timeout=10_000)
+    expect(page.locator("#review-reasons li")).to_have_count(0)
