@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nlp.labels import DISPUTE_TYPE_IDS, RISK_GRADE_IDS
+
 
 def label_indices(labels: Sequence[str], ids: tuple[str, ...]) -> np.ndarray:
     """Positions of ``labels`` in ``ids`` as an int64 array.
@@ -29,3 +31,12 @@ def macro_f1(truth: np.ndarray, predicted: np.ndarray, k: int) -> float:
         fn = float(((predicted != label) & (truth == label)).sum())
         scores.append(2 * tp / max(2 * tp + fp + fn, 1.0))
     return float(np.mean(scores))
+
+
+def manifest_labels() -> dict[str, list[str]]:
+    """The label ids of each head, in column order, as written into a bundle manifest."""
+    return {
+        "dispute_type": list(DISPUTE_TYPE_IDS),
+        "risk_grade": list(RISK_GRADE_IDS),
+        "escalation": ["false", "true"],
+    }

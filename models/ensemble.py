@@ -30,7 +30,7 @@ import numpy as np
 
 from models._evidence import EVIDENCE_PER_HEAD, EvidenceItem
 from models._results import HeadScores, build_triage
-from models._targets import label_indices, macro_f1
+from models._targets import label_indices, macro_f1, manifest_labels
 from models.bundle import Manifest, check_no_extra_files, read_manifest, write_bundle_files
 from models.calibration import best_f2_threshold
 from models.linear import CalibrationData
@@ -202,14 +202,9 @@ class EnsembleTriageModel(ReviewSettings):
                 "weights_given": self.weights is not None,
                 "selection": self.selection_,
                 "escalation_threshold": self.escalation_threshold_,
-                "review_policy": self.review_policy.to_json(),
-                "grade_colours": self.grade_colours,
+                **self.review_config(),
             },
-            labels={
-                "dispute_type": list(DISPUTE_TYPE_IDS),
-                "risk_grade": list(RISK_GRADE_IDS),
-                "escalation": ["false", "true"],
-            },
+            labels=manifest_labels(),
             training=training or {},
             metrics=metrics or {},
         )

@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 
 from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
 from models._results import build_triage
-from models._targets import label_indices
+from models._targets import label_indices, manifest_labels
 from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
 from models.calibration import best_f2_threshold, fit_temperature, softmax
 from models.features import (
@@ -330,14 +330,9 @@ class LinearTriageModel(ReviewSettings):
                 "model": self.config.to_json(),
                 "temperatures": temperatures,
                 "escalation_threshold": self.escalation_threshold_,
-                "review_policy": self.review_policy.to_json(),
-                "grade_colours": self.grade_colours,
+                **self.review_config(),
             },
-            labels={
-                "dispute_type": list(DISPUTE_TYPE_IDS),
-                "risk_grade": list(RISK_GRADE_IDS),
-                "escalation": ["false", "true"],
-            },
+            labels=manifest_labels(),
             training=training or {},
             metrics=metrics or {},
         )

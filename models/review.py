@@ -73,6 +73,10 @@ class ReviewSettings:
     review_policy: ReviewPolicy
     grade_colours: dict[str, str]
 
+    def review_config(self) -> dict[str, Any]:
+        """The review thresholds and colours as stored in a bundle manifest's ``config``."""
+        return {"review_policy": self.review_policy.to_json(), "grade_colours": self.grade_colours}
+
     def configured(
         self,
         *,

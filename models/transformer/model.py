@@ -22,7 +22,7 @@ from torch import nn
 
 from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
 from models._results import build_triage
-from models._targets import label_indices, macro_f1
+from models._targets import label_indices, macro_f1, manifest_labels
 from models.bundle import Manifest, check_no_extra_files, read_manifest, write_bundle_files
 from models.calibration import best_f2_threshold, fit_temperature, softmax
 from models.linear import CalibrationData, Progress
@@ -444,14 +444,9 @@ class TransformerTriageModel(ReviewSettings):
                 "window": self.window_,
                 "temperatures": self.temperatures_,
                 "escalation_threshold": self.escalation_threshold_,
-                "review_policy": self.review_policy.to_json(),
-                "grade_colours": self.grade_colours,
+                **self.review_config(),
             },
-            labels={
-                "dispute_type": list(DISPUTE_TYPE_IDS),
-                "risk_grade": list(RISK_GRADE_IDS),
-                "escalation": ["false", "true"],
-            },
+            labels=manifest_labels(),
             training=training or {},
             metrics=metrics or {},
         )
