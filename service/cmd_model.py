@@ -405,6 +405,7 @@ def set_names(paths: list[Path]) -> list[str]:
 
 def _metric_columns(table: Table) -> None:
     for column in (
+        "model",
         "set",
         "n",
         "type F1",
@@ -415,7 +416,8 @@ def _metric_columns(table: Table) -> None:
         "cover",
         "kept acc",
     ):
-        table.add_column(column, justify="left" if column == "set" else "right", no_wrap=True)
+        left = column in ("model", "set")
+        table.add_column(column, justify="left" if left else "right", no_wrap=True)
 
 
 def _metric_row(table: Table, name: str, metrics: dict[str, Any], model: str = "model") -> None:

@@ -95,3 +95,25 @@ def test_set_names_are_unique_when_file_stems_repeat(tmp_path):
     ]
     assert set_names(paths) == ["corpus-test", "gold-test", "real"]
     assert len(set(set_names([tmp_path / "a.jsonl", tmp_path / "a.csv"]))) == 2
+
+
+def test_metric_table_has_a_header_for_every_cell():
+    from rich.table import Table
+
+    from service.cmd_model import _metric_columns, _metric_row
+
+    metrics = {
+        "n": 3,
+        "dispute_type": {"macro_f1": 0.9, "ece": 0.05},
+        "risk_grade": {"macro_f1": 0.8},
+        "escalation": {"precision": 0.7, "recall": 0.6},
+        "review": {"coverage": 0.5, "dispute_type_accuracy_kept": None},
+    }
+    table = Table()
+    _metric_columns(table)
+    _metric_row(table, "gold-test", metrics, "baseline")
+    headers = [str(column.header) for column in table.columns]
+    cells = {str(column.header): next(iter(column.cells)) for column in table.columns}
+    assert headers[:3] == ["model", "set", "n"]
+    assert cells["model"] == "baseline" and cells["set"] == "gold-test"
+    assert cells["type F1"] == "0.900" and cells["kept acc"] == "-"
