@@ -21,6 +21,8 @@ import re._parser as _sre_parse
 from collections.abc import Iterable
 from typing import Any, Final, TypeAlias
 
+from nlp._cue_scan import class_chars
+
 _MAX_RANGE: Final = 64
 """Widest character range read as a set of characters; wider ones count as unbounded."""
 _MAX_STRINGS: Final = 64
@@ -160,15 +162,7 @@ def _strings(op: Any, av: Any) -> set[str] | None:
     if op is _sre.LITERAL:
         return {chr(av)}
     if op is _sre.IN:
-        chars: set[str] = set()
-        for member_op, member in av:
-            if member_op is _sre.LITERAL:
-                chars.add(chr(member))
-            elif member_op is _sre.RANGE and member[1] - member[0] <= _MAX_RANGE:
-                chars.update(chr(code) for code in range(member[0], member[1] + 1))
-            else:
-                return None
-        return chars
+        return class_chars(av, _MAX_RANGE)
     if op is _sre.SUBPATTERN:
         _, add_flags, _, sub = av
         return None if add_flags & re.IGNORECASE else _sequence_strings(list(sub))

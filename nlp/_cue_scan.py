@@ -58,6 +58,22 @@ def first_chars(source: str) -> frozenset[str] | None:
 _MAX_RANGE: Final = 512
 
 
+def class_chars(members: list[tuple[Any, Any]], max_range: int) -> set[str] | None:
+    """The characters of a parsed character class (``IN``), or None when it cannot be listed.
+
+    Negated classes, categories such as ``\\w`` and ranges wider than ``max_range`` are None.
+    """
+    chars: set[str] = set()
+    for member_op, member in members:
+        if member_op is _sre.LITERAL:
+            chars.add(chr(member))
+        elif member_op is _sre.RANGE and member[1] - member[0] <= max_range:
+            chars.update(chr(code) for code in range(member[0], member[1] + 1))
+        else:
+            return None
+    return chars
+
+
 def _first(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
     """(first characters, whether the sequence can match empty); None when unknown.
 
@@ -70,14 +86,10 @@ def _first(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
             chars.add(chr(av))
             return chars, False
         if op is _sre.IN:
-            for member_op, member in av:
-                if member_op is _sre.LITERAL:
-                    chars.add(chr(member))
-                elif member_op is _sre.RANGE and member[1] - member[0] <= _MAX_RANGE:
-                    chars.update(chr(c) for c in range(member[0], member[1] + 1))
-                else:
-                    return None, False
-            return chars, False
+            members = class_chars(av, _MAX_RANGE)
+            if members is None:
+                return None, False
+            return chars | members, False
         if op is _sre.SUBPATTERN:
             sub, nullable = _first(list(av[3]))
         elif op is _sre.BRANCH:
