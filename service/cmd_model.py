@@ -314,9 +314,9 @@ def ensemble(
     text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
 ) -> None:
     """Average the calibrated probabilities of trained bundles into one ensemble bundle."""
-    from models.threads import limit_torch_threads
     from training.data import read_labelled
     from training.ensemble import build_ensemble
+    from training.transformer import set_threads
 
     if len(member) < 2:
         raise typer.BadParameter("give at least two bundles", param_hint="--member")
@@ -327,10 +327,7 @@ def ensemble(
         for path, name in zip(eval_data or [], set_names(eval_data or []), strict=True)
     }
     calibration_set = read_labelled(calibration, text_column=text_column)
-    if threads is not None:
-        import torch  # noqa: F401  (loaded first, so that the limit applies to it)
-
-        limit_torch_threads(threads)
+    set_threads(threads)
     try:
         run = build_ensemble(
             member, calibration_set, output, weights=weight, evaluation_sets=evaluation

@@ -28,9 +28,9 @@ class ServiceState:
     settings: Settings
     metrics: ServiceMetrics
     runner: PredictionRunner
+    feedback_limiter: RateLimiter
     slot: ModelSlot = field(default_factory=ModelSlot)
     store: FeedbackStore | None = None
-    feedback_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
 
     @classmethod
     def from_settings(cls, settings: Settings, metrics: ServiceMetrics) -> ServiceState:

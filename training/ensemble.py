@@ -8,11 +8,11 @@ from pathlib import Path
 
 from models.bundle import read_manifest
 from models.ensemble import EnsembleTriageModel
-from models.linear import CalibrationData
 from models.loading import load_model
 from training.data import LabelledSet
 from training.train import (
     TrainingRun,
+    as_calibration,
     evaluate_sets,
     headline_metrics,
     training_record,
@@ -47,13 +47,7 @@ def build_ensemble(
     started = time.perf_counter()
     manifests = [read_manifest(directory) for directory in members]
     models = [load_model(directory) for directory in members]
-    fitted_on = CalibrationData(
-        calibration.texts,
-        calibration.dispute_types,
-        calibration.risk_grades,
-        calibration.escalations,
-    )
-    ensemble = EnsembleTriageModel(models, weights).fit(fitted_on)
+    ensemble = EnsembleTriageModel(models, weights).fit(as_calibration(calibration))
     seconds = time.perf_counter() - started
     metrics = evaluate_sets(ensemble, evaluation_sets)
     training = {

@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from models.bundle import Manifest
 from models.linear import CalibrationData, LinearConfig, LinearTriageModel, Progress
@@ -65,6 +65,10 @@ def train_linear(
     return TrainingRun(model=model, manifest=manifest, metrics=metrics, seconds=seconds)
 
 
+@overload
+def as_calibration(data: LabelledSet) -> CalibrationData: ...
+@overload
+def as_calibration(data: None) -> None: ...
 def as_calibration(data: LabelledSet | None) -> CalibrationData | None:
     """The texts and labels of a labelled set as a model's calibration data."""
     if data is None:

@@ -23,10 +23,10 @@ from training.train import (
 
 
 def set_threads(threads: int | None) -> None:
-    """Use ``threads`` CPU threads in torch (all cores when ``None``)."""
-    import torch  # noqa: F401  (loaded first, so that the limit below applies to it)
-
+    """Use ``threads`` CPU threads in torch (all cores when ``None``: torch is not even loaded)."""
     if threads is not None:
+        import torch  # noqa: F401  (loaded first, so that the limit below applies to it)
+
         limit_torch_threads(threads)
 
 
