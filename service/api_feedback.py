@@ -3,7 +3,10 @@
 The correction names the prediction by the ``X-Request-ID`` of its triage reply (and the record's
 position for a batch). Corrections of a request id the audit log does not hold are refused
 (``UNKNOWN_REQUEST_ID``): the predicted labels and model version stored with a correction are
-always the ones the service really served, never values sent by the client.
+always the ones the service really served, never values sent by the client. The correction's
+text must be the text that prediction was made on: its salted SHA-256 must equal the one the
+audit log kept at prediction time (``FEEDBACK_TEXT_MISMATCH``, 409, otherwise). Either refusal
+stores nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from nlp.labels import (
 )
 from nlp.validate import validate_text
 from service.deps import JsonBody, OperatorDep, StateDep
-from service.errors import ApiError
+from service.errors import ApiError, FeedbackTextMismatchError
 from service.feedback import FeedbackStore, Labels, StoredFeedback
 from service.schemas import EXAMPLE_TEXTS, RecordText, error_responses
 
@@ -117,14 +120,16 @@ StoreDep = Annotated[FeedbackStore, Depends(get_store)]
     "/feedback",
     status_code=201,
     response_model=FeedbackResponse,
-    responses=error_responses(400, 401, 404, 413, 415, 422, 429, 500, 503),
+    responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429, 500, 503),
     dependencies=[JsonBody],
     summary="Confirm or correct a prediction",
     description="Stores the right labels of a prediction with its masked text (normalised, "
     "phone/ID/card numbers and plates replaced) and the operator of the API key. Labels are "
     "ids or Chinese names; others are UNKNOWN_LABEL. A request_id that the audit log does not "
-    "hold is UNKNOWN_REQUEST_ID. More than feedback.max_per_minute corrections from one operator "
-    "in 60 s are RATE_LIMITED (429, Retry-After). The reply never contains the text.",
+    "hold is UNKNOWN_REQUEST_ID; a text other than the one that prediction was made on (checked "
+    "against the salted SHA-256 kept at prediction time) is FEEDBACK_TEXT_MISMATCH (409). More "
+    "than feedback.max_per_minute corrections from one operator in 60 s are RATE_LIMITED (429, "
+    "Retry-After). The reply never contains the text.",
 )
 async def post_feedback(
     body: FeedbackRequest,
@@ -150,9 +155,12 @@ async def post_feedback(
         parse_risk_grade(body.risk_grade),
         parse_escalation(body.escalation),
     )
-    stored = await anyio.to_thread.run_sync(
-        store.add_feedback, body.request_id, body.record_index, text, corrected, operator
-    )
+    try:
+        stored = await anyio.to_thread.run_sync(
+            store.add_feedback, body.request_id, body.record_index, text, corrected, operator
+        )
+    except FeedbackTextMismatchError as error:
+        raise ApiError(error.code, error.message) from None
     return JSONResponse(_response_body(stored), status_code=201)
 
 

@@ -56,6 +56,7 @@ async def triage_one(
         [
             AuditEntry.of(
                 results[0],
+                text=text,
                 request_id=request_id_of(request),
                 record_index=0,
                 endpoint="triage",
@@ -109,13 +110,16 @@ async def triage_batch(
         [
             AuditEntry.of(
                 triage,
+                text=text,
                 request_id=request_id,
                 record_index=position,
                 endpoint="batch",
                 latency_ms=latency_ms,
                 operator_id=operator,
             )
-            for position, triage in zip(valid_positions, predictions, strict=True)
+            for position, text, triage in zip(
+                valid_positions, prepared.texts, predictions, strict=True
+            )
         ]
     )
     entries = prepared.entries(predictions)

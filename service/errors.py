@@ -6,6 +6,7 @@ The tree (``TriageError`` is the project-wide base from ``nlp.errors``)::
     ├── ServiceConfigError      settings or the config file are invalid; start-up stops
     ├── DatabaseError           the feedback database is unreachable or too new (503 / start-up)
     ├── UnknownPredictionError  a correction names no prediction in the audit log (422)
+    ├── FeedbackTextMismatchError  a correction's text is not the text of that prediction (409)
     └── (lower layers)          InvalidRecordError, ModelBundleError, InputFileError, ...
 
     starlette HTTPException
@@ -70,6 +71,9 @@ ERROR_CODES: Final = MappingProxyType(
         # Feedback (POST /v1/feedback) and the feedback database.
         "UNKNOWN_LABEL": ErrorCode(422, "a label is not a known id or Chinese name"),
         "UNKNOWN_REQUEST_ID": ErrorCode(422, "no prediction was served under that request id"),
+        "FEEDBACK_TEXT_MISMATCH": ErrorCode(
+            409, "a correction's text is not the text the named prediction was made on"
+        ),
         "RATE_LIMITED": ErrorCode(429, "more corrections than feedback.max_per_minute"),
         "DATABASE_UNAVAILABLE": ErrorCode(503, "the feedback database cannot be reached"),
         "DATABASE_TOO_NEW": ErrorCode(None, "the feedback database has a newer schema"),
@@ -128,6 +132,12 @@ class UnknownPredictionError(TriageError):
     """A correction refers to a request id (and record index) the audit log does not hold."""
 
     code = "UNKNOWN_REQUEST_ID"
+
+
+class FeedbackTextMismatchError(TriageError):
+    """A correction's text does not hash to the text recorded with the prediction it names."""
+
+    code = "FEEDBACK_TEXT_MISMATCH"
 
 
 class ApiError(HTTPException):

@@ -1,5 +1,6 @@
 """The feedback database: staff corrections, the audit log of predictions, their migrations."""
 
+from service.feedback._text_hash import TextHash
 from service.feedback.export import export_feedback, training_row
 from service.feedback.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, migrate
 from service.feedback.store import (
@@ -20,6 +21,7 @@ __all__ = [
     "Migration",
     "StoredFeedback",
     "StoredPrediction",
+    "TextHash",
     "export_feedback",
     "mask_record_text",
     "migrate",

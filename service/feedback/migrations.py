@@ -16,7 +16,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import Connection, Engine, func, insert, inspect, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import DatabaseError
@@ -35,9 +51,31 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
+# The audit table as migration 1 created it. ``tables.prediction_audit`` is the table after the
+# last migration; creating that here would create later migrations' columns too early.
+_PREDICTION_AUDIT_V1: Final = Table(
+    prediction_audit.name,
+    MetaData(),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(128), nullable=False, index=True),
+    Column("record_index", Integer, nullable=False),
+    Column("endpoint", String(32), nullable=False),
+    Column("model_version", String(200), nullable=False),
+    Column("dispute_type", String(32), nullable=False),
+    Column("risk_grade", String(32), nullable=False),
+    Column("escalation", Boolean, nullable=False),
+    Column("escalation_probability", Float, nullable=False),
+    Column("needs_review", Boolean, nullable=False),
+    Column("review_reasons", String(400), nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("operator_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
 def _create_tables(connection: Connection) -> None:
     feedback.create(connection)
-    prediction_audit.create(connection)
+    _PREDICTION_AUDIT_V1.create(connection)
 
 
 def _audit_append_only(connection: Connection) -> None:
@@ -67,9 +105,17 @@ def _audit_append_only(connection: Connection) -> None:
     )
 
 
+def _audit_text_hash(connection: Connection) -> None:
+    # Nullable: rows written before this migration have no hash. Adding a nullable column
+    # without a default rewrites no row, so the append-only triggers are not involved.
+    for column in ("text_salt VARCHAR(32)", "text_sha256 VARCHAR(64)"):
+        connection.execute(text(f"ALTER TABLE prediction_audit ADD COLUMN {column}"))
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(1, "feedback and prediction_audit tables", _create_tables),
     Migration(2, "prediction_audit refuses UPDATE and DELETE", _audit_append_only),
+    Migration(3, "prediction_audit keeps a salted sha256 of each text", _audit_text_hash),
 )
 """Every migration, in the order they are applied."""
 

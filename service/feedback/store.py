@@ -3,6 +3,9 @@
 Only three things write: ``record_predictions`` (audit rows, insert only), ``add_feedback``
 (one correction, insert only) and the migrations. No code path updates or deletes a row; for
 ``prediction_audit`` the database refuses it too (migration 2).
+
+Each audit row keeps a salted SHA-256 of the text it was predicted on (``_text_hash.py``), never
+the text; ``add_feedback`` refuses a correction whose text does not match it.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from models.protocol import Triage
 from nlp.normalize import normalize
 from nlp.pii import mask_pii
-from service.errors import DatabaseError, UnknownPredictionError
+from service.errors import DatabaseError, FeedbackTextMismatchError, UnknownPredictionError
 from service.feedback._engine import build_engine
+from service.feedback._text_hash import TextHash
 from service.feedback.migrations import migrate
 from service.feedback.tables import feedback, prediction_audit
 
@@ -38,7 +42,10 @@ class Labels:
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One prediction served: what was predicted, for whom and how fast; never the text."""
+    """One prediction served: what was predicted, for whom and how fast; never the text.
+
+    ``text_hash`` is the salted SHA-256 of the text the prediction was made on.
+    """
 
     request_id: str
     record_index: int
@@ -50,19 +57,24 @@ class AuditEntry:
     review_reasons: tuple[str, ...]
     latency_ms: float
     operator_id: str
+    text_hash: TextHash
 
     @classmethod
     def of(
         cls,
         triage: Triage,
         *,
+        text: str,
         request_id: str,
         record_index: int,
         endpoint: str,
         latency_ms: float,
         operator_id: str,
     ) -> Self:
-        """The audit entry of ``triage``, the prediction for record ``record_index``."""
+        """The audit entry of ``triage``, predicted on ``text`` for record ``record_index``.
+
+        Only a salted hash of ``text`` is kept (``TextHash.of``), never the text.
+        """
         return cls(
             request_id=request_id,
             record_index=record_index,
@@ -76,18 +88,23 @@ class AuditEntry:
             review_reasons=tuple(triage.review_reasons),
             latency_ms=latency_ms,
             operator_id=operator_id,
+            text_hash=TextHash.of(text),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class StoredPrediction:
-    """An audit row read back: the prediction a correction refers to."""
+    """An audit row read back: the prediction a correction refers to.
+
+    ``text_hash`` is ``None`` for rows written before migration 3 kept hashes.
+    """
 
     request_id: str
     record_index: int
     model_version: str
     labels: Labels
     created_at: datetime
+    text_hash: TextHash | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +186,8 @@ class FeedbackStore:
                 "latency_ms": entry.latency_ms,
                 "operator_id": entry.operator_id,
                 "created_at": now,
+                "text_salt": entry.text_hash.salt,
+                "text_sha256": entry.text_hash.sha256,
             }
             for entry in entries
         ]
@@ -196,7 +215,8 @@ class FeedbackStore:
         Args:
             request_id: the ``X-Request-ID`` of the triage reply being corrected.
             record_index: the record's position in that request (0 for ``/v1/triage``).
-            text: the record's text as sent for triage; only its masked form is stored.
+            text: the record's text exactly as sent for triage; it must match the hash kept with
+                the prediction, and only its masked form is stored.
             corrected: the right labels (equal to the predicted ones where confirmed).
             operator_id: who sent the correction.
 
@@ -206,6 +226,9 @@ class FeedbackStore:
         Raises:
             UnknownPredictionError: ``UNKNOWN_REQUEST_ID``: no prediction was served under that
                 request id and record index.
+            FeedbackTextMismatchError: ``FEEDBACK_TEXT_MISMATCH``: ``text`` is not the text that
+                prediction was made on (or the prediction predates text hashes). Nothing is
+                stored.
             DatabaseError: ``DATABASE_UNAVAILABLE``.
         """
         masked = mask_record_text(text)
@@ -215,6 +238,16 @@ class FeedbackStore:
                 raise UnknownPredictionError(
                     "no prediction was served under this request_id and record_index; send the "
                     "X-Request-ID of the triage reply you are correcting"
+                )
+            if prediction.text_hash is None:
+                raise FeedbackTextMismatchError(
+                    "this prediction was recorded before text hashes were kept, so its text "
+                    "cannot be checked; triage the text again and correct the new prediction"
+                )
+            if not prediction.text_hash.matches(text):
+                raise FeedbackTextMismatchError(
+                    "the text is not the text this prediction was made on; send the text exactly "
+                    "as it was sent for triage, or triage the new text and correct that prediction"
                 )
             values: dict[str, Any] = {
                 "request_id": request_id,
@@ -283,6 +316,11 @@ class FeedbackStore:
             model_version=row["model_version"],
             labels=Labels(row["dispute_type"], row["risk_grade"], bool(row["escalation"])),
             created_at=as_utc(row["created_at"]),
+            text_hash=(
+                TextHash(row["text_salt"], row["text_sha256"])
+                if row["text_salt"] is not None and row["text_sha256"] is not None
+                else None
+            ),
         )
 
     @contextmanager

@@ -2,7 +2,8 @@
 
 ``feedback`` holds staff corrections; ``prediction_audit`` is the append-only log of predictions
 served. Neither holds a record's raw text: ``feedback.masked_text`` is normalised and PII-masked,
-and the audit log holds no text at all.
+and the audit log holds no text at all, only a salted SHA-256 of it (``text_salt``,
+``text_sha256``; migration 3) that a correction's text must match.
 """
 
 from __future__ import annotations
@@ -68,5 +69,8 @@ prediction_audit: Final = Table(
     Column("latency_ms", Float, nullable=False),
     Column("operator_id", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Migration 3; NULL in rows written before it (such predictions cannot be corrected).
+    Column("text_salt", String(32), nullable=True),
+    Column("text_sha256", String(64), nullable=True),
 )
 """One row per record triaged by ``/v1/triage`` or ``/v1/triage/batch``; never updated."""

@@ -177,6 +177,20 @@ def test_error_shape_on_409_when_reload_running(
     assert_error_shape(response, 409, "RELOAD_IN_PROGRESS")
 
 
+def test_error_shape_on_409_when_a_correction_names_another_text(client: TestClient) -> None:
+    reply = client.post("/v1/triage", json={"text": "邻居家漏水到我家"}, headers=AUTH)
+    body = {
+        "request_id": reply.headers["x-request-id"],
+        "text": SECRET_TEXT,
+        "dispute_type": "neighbour",
+        "risk_grade": "general",
+        "escalation": False,
+    }
+    response = client.post("/v1/feedback", json=body, headers=AUTH)
+    assert_error_shape(response, 409, "FEEDBACK_TEXT_MISMATCH")
+    assert "张三丰" not in response.text
+
+
 def test_request_id_is_echoed_when_sane_and_replaced_when_not(client: TestClient) -> None:
     sane = client.get("/healthz", headers={"X-Request-ID": "abc-123.x:y"})
     assert sane.headers["x-request-id"] == "abc-123.x:y"

@@ -134,6 +134,32 @@ def test_feedback_unknown_request_id_is_refused(client: TestClient) -> None:
     assert list(_store(client).iter_feedback()) == []
 
 
+def test_feedback_with_another_text_is_a_409_and_stores_nothing(client: TestClient) -> None:
+    request_id = _triage(client, RECORD)
+    response = client.post(
+        "/v1/feedback", json=_correction(request_id, text=SECRET_TEXT), headers=AUTH
+    )
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "FEEDBACK_TEXT_MISMATCH"
+    assert error["request_id"] == response.headers["x-request-id"]
+    assert "110101199001011234" not in response.text and "张三丰" not in response.text
+    assert list(_store(client).iter_feedback()) == []
+
+
+@pytest.mark.parametrize(
+    "edited", [RECORD + "。", RECORD.replace("邻居", "鄰居"), " " + RECORD, RECORD[:-1]]
+)
+def test_feedback_text_must_be_exactly_the_text_triaged(client: TestClient, edited: str) -> None:
+    request_id = _triage(client, RECORD)
+    refused = client.post("/v1/feedback", json=_correction(request_id, text=edited), headers=AUTH)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "FEEDBACK_TEXT_MISMATCH"
+    ok = client.post("/v1/feedback", json=_correction(request_id), headers=AUTH)
+    assert ok.status_code == 201
+    assert len(list(_store(client).iter_feedback())) == 1
+
+
 def test_feedback_error_never_echoes_the_text(client: TestClient) -> None:
     response = client.post(
         "/v1/feedback", json=_correction("never-served-0002", text=SECRET_TEXT), headers=AUTH
@@ -172,6 +198,13 @@ def test_feedback_batch_record_index_names_the_record(client: TestClient) -> Non
         "/v1/feedback", json=_correction(request_id, text=texts[0], record_index=1), headers=AUTH
     )
     assert refused.json()["error"]["code"] == "UNKNOWN_REQUEST_ID"
+    # Each record of a batch is bound to its own text: record 0's text under index 2 is refused.
+    swapped = client.post(
+        "/v1/feedback", json=_correction(request_id, text=texts[0], record_index=2), headers=AUTH
+    )
+    assert swapped.status_code == 409
+    assert swapped.json()["error"]["code"] == "FEEDBACK_TEXT_MISMATCH"
+    assert len(list(_store(client).iter_feedback())) == 1
 
 
 def test_audit_log_records_each_prediction_without_text(client: TestClient) -> None:
@@ -195,6 +228,7 @@ def test_audit_log_records_each_prediction_without_text(client: TestClient) -> N
     assert all(r["model_version"] == "fake-injected" and r["latency_ms"] >= 0 for r in rows)
     stored = " ".join(str(value) for row in rows for value in row.values())
     assert "张三丰" not in stored and "楼道" not in stored and PHONE not in stored
+    assert all(len(r["text_sha256"]) == 64 and len(r["text_salt"]) == 32 for r in rows)
 
 
 def test_audit_log_refuses_update_and_delete(client: TestClient) -> None:

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 
-from service.errors import DatabaseError
-from service.feedback import MIGRATIONS, SCHEMA_VERSION, FeedbackStore, migrate
+from service.errors import DatabaseError, FeedbackTextMismatchError
+from service.feedback import MIGRATIONS, SCHEMA_VERSION, FeedbackStore, Labels, migrate
 from service.feedback._engine import build_engine
 from service.feedback.tables import schema_version
 from tests.service.conftest import AUTH, AppFactory
@@ -78,6 +78,11 @@ def test_postgres_feedback_round_trip_and_append_only_audit(
             "risk_grade": "general",
             "escalation": False,
         }
+        mismatch = client.post(
+            "/v1/feedback", json={**body, "text": record.replace("漏水", "漏电")}, headers=AUTH
+        )
+        assert mismatch.status_code == 409, mismatch.text
+        assert mismatch.json()["error"]["code"] == "FEEDBACK_TEXT_MISMATCH"
         stored = client.post("/v1/feedback", json=body, headers=AUTH)
         assert stored.status_code == 201, stored.text
     store = FeedbackStore.open(pg_url)
@@ -86,8 +91,37 @@ def test_postgres_feedback_round_trip_and_append_only_audit(
         assert row.operator_id == "desk-1" and row.corrected.dispute_type == "neighbour"
         assert PHONE not in row.masked_text
         assert row.created_at.tzinfo is not None
-        assert len(store.audit_rows()) == 1
+        [audit] = store.audit_rows()
+        assert len(audit["text_sha256"]) == 64 and "漏水" not in str(audit)
         with pytest.raises(Exception, match="append-only"), store.engine.begin() as connection:
             connection.execute(text("DELETE FROM prediction_audit"))
+    finally:
+        store.close()
+
+
+def test_postgres_migration_3_adds_text_hashes_to_a_version_2_audit_log(pg_url: str) -> None:
+    engine = build_engine(pg_url)
+    try:
+        assert migrate(engine, MIGRATIONS[:2]) == [1, 2]
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO prediction_audit (request_id, record_index, endpoint, "
+                    "model_version, dispute_type, risk_grade, escalation, "
+                    "escalation_probability, needs_review, review_reasons, latency_ms, "
+                    "operator_id, created_at) VALUES ('old-1', 0, 'triage', 'v-old', 'debt', "
+                    "'general', false, 0.1, false, '', 1.0, 'desk-1', now())"
+                )
+            )
+        assert migrate(engine) == [3]
+    finally:
+        engine.dispose()
+    store = FeedbackStore.open(pg_url)
+    try:
+        [old] = store.audit_rows()
+        assert old["text_salt"] is None and old["text_sha256"] is None
+        with pytest.raises(FeedbackTextMismatchError):
+            store.add_feedback("old-1", 0, "甲说借钱不还", Labels("debt", "general", False), "d")
+        assert list(store.iter_feedback()) == []
     finally:
         store.close()

@@ -9,15 +9,17 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
+from sqlalchemy import text as sql
 
 from models.protocol import Triage
-from service.errors import DatabaseError, ServiceConfigError
+from service.errors import DatabaseError, FeedbackTextMismatchError, ServiceConfigError
 from service.feedback import (
     MIGRATIONS,
     SCHEMA_VERSION,
     AuditEntry,
     FeedbackStore,
     Labels,
+    TextHash,
     export_feedback,
     migrate,
 )
@@ -38,6 +40,7 @@ def _served(store: FeedbackStore, request_id: str, text: str, index: int = 0) ->
         [
             AuditEntry.of(
                 triage,
+                text=text,
                 request_id=request_id,
                 record_index=index,
                 endpoint="triage",
@@ -130,17 +133,12 @@ def test_open_unreachable_database_is_database_unavailable(tmp_path: Path) -> No
 
 
 def test_add_feedback_masks_normalised_text(database_url: str) -> None:
+    text = "电话１３９１２３４５６７８，身份证110101199001011234"
     store = FeedbackStore.open(database_url)
     try:
-        _served(store, "r-1", "Ｘ")
+        _served(store, "r-1", text)
         # Full-width digits are normalised before masking, so they are masked too.
-        stored = store.add_feedback(
-            "r-1",
-            0,
-            "电话１３９１２３４５６７８，身份证110101199001011234",
-            Labels("debt", "general", False),
-            "d",
-        )
+        stored = store.add_feedback("r-1", 0, text, Labels("debt", "general", False), "d")
     finally:
         store.close()
     assert "13912345678" not in stored.masked_text
@@ -153,8 +151,8 @@ def test_export_writes_training_rows_latest_per_prediction(
 ) -> None:
     store = FeedbackStore.open(database_url)
     try:
-        _served(store, "r-1", "甲")
-        _served(store, "r-2", "乙")
+        _served(store, "r-1", "甲说借钱不还")
+        _served(store, "r-2", "乙说工资没发")
         store.add_feedback("r-1", 0, "甲说借钱不还", Labels("debt", "general", False), "desk-1")
         store.add_feedback("r-2", 0, "乙说工资没发", Labels("wages", "complex", False), "desk-1")
         later = store.add_feedback(
@@ -204,3 +202,79 @@ def test_settings_default_database_is_the_project_artifacts_file(
     url = load_settings().feedback.url()
     root = Path(__file__).resolve().parents[2]
     assert url == f"sqlite:///{root / 'artifacts' / 'feedback.sqlite3'}"
+
+
+def test_text_hash_matches_only_its_own_text() -> None:
+    digest = TextHash.of("邻居家漏水到我家", salt=bytes(16))
+    assert digest.salt == "00" * 16 and len(digest.sha256) == 64
+    assert digest.matches("邻居家漏水到我家")
+    for other in ("邻居家漏水到我家。", "鄰居家漏水到我家", " 邻居家漏水到我家", ""):
+        assert not digest.matches(other)
+    # A fresh salt per row: the same text twice gives two different digests.
+    assert TextHash.of("同一段文字").sha256 != TextHash.of("同一段文字").sha256
+    assert TextHash.of("\ud800 lone surrogate").matches("\ud800 lone surrogate")
+
+
+def test_audit_rows_keep_a_salted_hash_never_the_text(database_url: str) -> None:
+    store = FeedbackStore.open(database_url)
+    try:
+        _served(store, "r-1", "邻居家漏水到我家")
+        _served(store, "r-2", "邻居家漏水到我家")
+        rows = store.audit_rows()
+    finally:
+        store.close()
+    salts = {row["text_salt"] for row in rows}
+    digests = {row["text_sha256"] for row in rows}
+    assert len(salts) == 2 and len(digests) == 2
+    for row in rows:
+        assert TextHash(row["text_salt"], row["text_sha256"]).matches("邻居家漏水到我家")
+    assert "漏水" not in " ".join(str(value) for row in rows for value in row.values())
+
+
+def test_add_feedback_refuses_another_text_and_stores_nothing(database_url: str) -> None:
+    store = FeedbackStore.open(database_url)
+    try:
+        _served(store, "r-1", "甲说借钱不还")
+        with pytest.raises(FeedbackTextMismatchError) as caught:
+            store.add_feedback("r-1", 0, "乙说工资没发", Labels("wages", "general", False), "d")
+        stored = list(store.iter_feedback())
+    finally:
+        store.close()
+    assert caught.value.code == "FEEDBACK_TEXT_MISMATCH"
+    assert "工资" not in caught.value.message
+    assert stored == []
+
+
+def test_migration_3_adds_hashes_and_old_predictions_cannot_be_corrected(
+    database_url: str,
+) -> None:
+    engine = build_engine(database_url)
+    try:
+        migrate(engine, MIGRATIONS[:2])
+        with engine.begin() as connection:
+            connection.execute(
+                sql(
+                    "INSERT INTO prediction_audit (request_id, record_index, endpoint, "
+                    "model_version, dispute_type, risk_grade, escalation, "
+                    "escalation_probability, needs_review, review_reasons, latency_ms, "
+                    "operator_id, created_at) VALUES ('old-1', 0, 'triage', 'v-old', 'debt', "
+                    "'general', 0, 0.1, 0, '', 1.0, 'desk-1', '2024-05-01 00:00:00')"
+                )
+            )
+        assert migrate(engine) == [3]
+    finally:
+        engine.dispose()
+    assert _versions(database_url) == [1, 2, 3]
+    store = FeedbackStore.open(database_url)
+    try:
+        [old] = store.audit_rows()
+        assert old["text_salt"] is None and old["text_sha256"] is None
+        with pytest.raises(FeedbackTextMismatchError, match="before text hashes"):
+            store.add_feedback("old-1", 0, "甲说借钱不还", Labels("debt", "general", False), "d")
+        _served(store, "new-1", "甲说借钱不还")
+        stored = store.add_feedback(
+            "new-1", 0, "甲说借钱不还", Labels("debt", "general", False), "d"
+        )
+        assert [row.id for row in store.iter_feedback()] == [stored.id]
+    finally:
+        store.close()
