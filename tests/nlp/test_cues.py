@@ -931,3 +931,85 @@ def test_extract_cues_equals_plain_matching(text: str) -> None:
 
 def test_extract_cues_equals_plain_matching_on_a_busy_record() -> None:
     assert extract_cues(_BUSY + _BUSY) == _reference_cues(_BUSY + _BUSY)
+
+
+# --- cues once missed (issue 11) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("他二话不说上来就揍我", "揍我"),
+        ("他儿子揍他一顿", "揍他一顿"),
+        ("我去说了两句，他推我", "推我"),
+        ("她还推我，手机也摔了", "推我"),
+        ("他踹我一脚就跑了", "踹我一脚"),
+    ],
+)
+def test_extract_cues_finds_a_blow_against_a_person(text: str, phrase: str) -> None:
+    cue = _single(text, "physical_contact")
+    assert (cue.phrase, cue.negated) == (phrase, False)
+
+
+@pytest.mark.parametrize("text", ["他没推我", "他并没有揍我"])
+def test_extract_cues_reads_a_denied_blow_as_negated(text: str) -> None:
+    assert _single(text, "physical_contact").negated
+
+
+@pytest.mark.parametrize("text", ["帮我推我家的车", "大家推他当代表", "你们敢推我就喝药"])
+def test_extract_cues_skips_pushes_that_are_not_blows(text: str) -> None:
+    assert _of(text, "physical_contact") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("他说再来找事就揍我", "再来找事就揍我"),
+        ("他扬言再拦就揍他", "再拦就揍他"),
+        ("放话说再来就打断我的腿", "再来就打断我的腿"),
+        ("笑嘻嘻地说信不信揍你", "信不信揍你"),
+    ],
+)
+def test_extract_cues_reads_a_conditional_blow_as_a_threat(text: str, phrase: str) -> None:
+    assert phrase in _phrases(text, "threat")
+    assert _of(text, "physical_contact") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("我找了镇上三次了", 3),
+        ("找过村委会两次，都说是组里定的", 2),
+        ("我们去找了街道五回", 5),
+    ],
+)
+def test_repeat_grievance_counts_visits_to_an_authority(text: str, value: float) -> None:
+    assert _single(text, "repeat_grievance").value == value
+
+
+def test_failed_mediation_counts_fruitless_visits_to_an_authority() -> None:
+    cue = _single("为这块地我找了镇上三次都没人管", "failed_mediation")
+    assert (cue.phrase, cue.value) == ("找了镇上三次都没人管", 3)
+    assert cue_features(extract_cues("为这块地我找了镇上三次都没人管"))["mediation_ge_3"] == 1.0
+
+
+def test_visits_without_a_failure_are_not_a_failed_mediation() -> None:
+    assert _of("我找了镇上三次了", "failed_mediation") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "拖欠工资和征地补偿款，极易引发群体性事件",
+        "如不及时处理，可能酿成群体性上访",
+        "此事已演变为群体性冲突",
+    ],
+)
+def test_a_named_collective_event_counts_as_a_collective_crowd(text: str) -> None:
+    cue = _single(text, "collective")
+    assert cue.value == 10
+    assert cue_features(extract_cues(text))["people_ge_10"] == 1.0
+
+
+def test_a_denied_collective_event_is_negated() -> None:
+    assert _single("现场秩序良好，未发生群体性事件", "collective").negated
