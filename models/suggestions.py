@@ -1,4 +1,9 @@
-"""Suggested handling: the table ``models/data/suggestions.json`` matched against a prediction."""
+"""Suggested handling: the table ``models/data/suggestions.json`` matched against a prediction.
+
+A rule's ``when`` may name ``dispute_type`` and ``risk_grade`` (lists of ids), ``escalation`` (a
+bool), ``cues_any`` (at least one of these cue kinds is present) and ``cues_none`` (none of them
+is). The safety properties of the table are tested over every combination of these conditions.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+CONDITIONS = frozenset({"dispute_type", "risk_grade", "escalation", "cues_any", "cues_none"})
+"""The conditions a rule's ``when`` may name."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,8 @@ class SuggestionRule:
             return False
         if "escalation" in when and escalation != when["escalation"]:
             return False
+        if "cues_none" in when and cues.intersection(when["cues_none"]):
+            return False
         return not ("cues_any" in when and not cues.intersection(when["cues_any"]))
 
 
@@ -32,6 +42,13 @@ def suggestion_rules() -> tuple[SuggestionRule, ...]:
     """The packaged rules, highest priority first."""
     raw = json.loads(resources.files("models").joinpath("data/suggestions.json").read_text("utf-8"))
     rules = [SuggestionRule(**rule) for rule in raw["rules"]]
+    for rule in rules:
+        unknown = set(rule.when) - CONDITIONS
+        if unknown:
+            raise ValueError(
+                f"suggestion rule {rule.id!r} has unknown conditions {sorted(unknown)}; "
+                f"use only {sorted(CONDITIONS)} in models/data/suggestions.json"
+            )
     return tuple(sorted(rules, key=lambda rule: (-rule.priority, rule.id)))
 
 
