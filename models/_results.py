@@ -59,8 +59,12 @@ def build_triage(
     dispute_type = DISPUTE_TYPE_IDS[max(range(len(type_list)), key=type_list.__getitem__)]
     risk_grade = RISK_GRADE_IDS[max(range(len(grade_list)), key=grade_list.__getitem__)]
     flag = escalation_probability >= escalation_threshold
-    reasons = policy.reasons(type_list, grade_list, escalation_probability, escalation_threshold)
     cue_kinds = {cue.kind for cue in analysis.cues if not cue.negated}
+    probability = round(float(escalation_probability), 4)
+    # The rounded probabilities are the ones shown, so review can be checked from any result.
+    reasons = policy.reasons(
+        type_rounded, grade_rounded, probability, escalation_threshold, cue_kinds=cue_kinds
+    )
     return Triage.model_validate(
         {
             "dispute_type": {
@@ -74,7 +78,7 @@ def build_triage(
                 "colour": grade_colours[risk_grade],
                 "scores": dict(zip(RISK_GRADE_IDS, grade_rounded, strict=True)),
             },
-            "escalation": {"flag": flag, "probability": round(float(escalation_probability), 4)},
+            "escalation": {"flag": flag, "probability": probability},
             "needs_review": bool(reasons),
             "review_reasons": reasons,
             "evidence": evidence,

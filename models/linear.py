@@ -36,6 +36,7 @@ from models.features import (
 )
 from models.protocol import Triage
 from models.review import ReviewPolicy, ReviewSettings
+from models.selective import fit_review_policy
 from nlp.errors import ModelBundleError
 from nlp.labels import DEFAULT_GRADE_COLOURS, DISPUTE_TYPE_IDS, RISK_GRADE_IDS
 from nlp.pipeline import Analysis, analyse
@@ -201,6 +202,8 @@ class LinearTriageModel(ReviewSettings):
             softmax(escalation_logits)[:, 1], calibration_targets["escalation"]
         )
         self.version_ = f"{ARCHITECTURE}-{_fingerprint(self.heads_)}"
+        if calibration is not None:
+            self.review_policy = fit_review_policy(self, calibration, self.escalation_threshold_)
         return self
 
     def _fit_head(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.bundle import Manifest
-from models.review import ReviewPolicy
+from models.review import REVIEW_REASON_NAMES, ReviewPolicy
 from nlp.pipeline import Analysis
 
 
@@ -77,6 +77,11 @@ class Triage(_Frozen):
     review_reasons: list[str] = Field(
         default_factory=list, description="Why review is needed, as stable reason codes."
     )
+    review_reasons_zh: list[str] = Field(
+        default_factory=list,
+        description="The review reasons as Chinese display text, in the same order; filled in "
+        "from review_reasons when omitted.",
+    )
     evidence: list[Evidence] = Field(default_factory=list)
     cues: list[CueMatch] = Field(default_factory=list)
     suggestions: list[str] = Field(
@@ -84,10 +89,28 @@ class Triage(_Frozen):
     )
     model_version: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _name_reasons(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "review_reasons_zh" not in data:
+            codes = data.get("review_reasons") or []
+            return {**data, "review_reasons_zh": [REVIEW_REASON_NAMES.get(c, c) for c in codes]}
+        return data
+
+    @model_validator(mode="after")
+    def _check_reason_names(self) -> Self:
+        expected = [REVIEW_REASON_NAMES.get(c, c) for c in self.review_reasons]
+        if self.review_reasons_zh != expected:
+            raise ValueError("review_reasons_zh must name review_reasons, in the same order")
+        return self
+
 
 @runtime_checkable
 class TriageModel(Protocol):
     """What every model implements. Texts must already be validated (non-empty strings)."""
+
+    review_policy: ReviewPolicy
+    """The review thresholds in use; ``configured`` gives a copy with others."""
 
     @property
     def version(self) -> str:

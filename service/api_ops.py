@@ -90,7 +90,7 @@ async def model_info(
         loaded_at=holder.loaded_at.isoformat(),
         labels=labels,
         grade_colours=dict(settings.grade_colours),
-        review_policy=settings.review.model_dump(),
+        review_policy=holder.model.review_policy.thresholds(),
         metrics=info.metrics,
         training=info.training,
         limits=ModelLimits(

@@ -24,7 +24,6 @@ from models.bundle import read_manifest
 from models.io import AtomicWriter, detect_format, iter_rows
 from models.loading import load_model
 from models.protocol import TriageModel
-from models.review import ReviewPolicy
 from models.threads import limit_torch_threads
 from nlp.errors import InputFileError, ModelBundleError, TriageError
 from service._flat import flat_columns, flatten
@@ -42,7 +41,8 @@ class ScoringConfig:
 
     Attributes:
         model_dir: the bundle directory.
-        review_policy: abstention thresholds (``ReviewPolicy`` fields).
+        review_policy: review settings to apply to the bundle's policy
+            (``ReviewPolicy.with_overrides`` arguments: thresholds, ``target_coverage``).
         grade_colours: colour per risk grade id.
         max_chars: the longest text accepted.
         torch_threads: CPU threads for torch in each scoring process (torch-backed models).
@@ -63,7 +63,7 @@ class ScoringConfig:
         model = load_model(self.model_dir)
         limit_torch_threads(self.torch_threads)
         return model.configured(
-            review_policy=ReviewPolicy(**self.review_policy) if self.review_policy else None,
+            review_policy=model.review_policy.with_overrides(**self.review_policy),
             grade_colours=self.grade_colours or None,
         )
 

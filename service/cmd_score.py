@@ -162,7 +162,7 @@ def _scoring_config(model: Path | None, config: Path | None, *, jobs: int = 1) -
     settings = load_settings(_absolute(config) if config else None, overrides)
     return ScoringConfig(
         model_dir=resolve_model_dir(settings.model_directory()),
-        review_policy=settings.review.model_dump(),
+        review_policy=settings.review.overrides(),
         grade_colours=dict(settings.grade_colours),
         max_chars=settings.limits.max_text_chars,
         torch_threads=share_of_cores(jobs),

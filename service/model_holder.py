@@ -59,7 +59,8 @@ def prepare_holder(model: TriageModel, info: ModelInfo, settings: Settings) -> M
         ModelBundleError: code ``WARMUP_FAILED`` when the warm-up predictions fail.
     """
     configured = model.configured(
-        review_policy=settings.review.to_policy(), grade_colours=dict(settings.grade_colours)
+        review_policy=settings.review.to_policy(model.review_policy),
+        grade_colours=dict(settings.grade_colours),
     )
     texts = warmup_texts()
     try:

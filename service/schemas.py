@@ -142,7 +142,9 @@ class ModelInfoResponse(BaseModel):
     loaded_at: str = Field(description="When this process loaded it (ISO 8601).")
     labels: dict[str, list[LabelInfo]] = Field(description="Labels per head with Chinese names.")
     grade_colours: dict[str, str] = Field(description="Colour per risk grade in use.")
-    review_policy: dict[str, float] = Field(description="Abstention thresholds in use.")
+    review_policy: dict[str, float | None] = Field(
+        description="Review thresholds in use (the bundle's, with the review.* settings applied)."
+    )
     metrics: dict[str, Any] = Field(description="Evaluation metrics stored in the bundle.")
     training: dict[str, Any] = Field(description="Training data and settings stored in the bundle.")
     limits: ModelLimits

@@ -32,7 +32,6 @@ ENV_NESTED_DELIMITER: Final = "__"
 CONFIG_FILE_ENV: Final = "TRIAGE_CONFIG_FILE"
 MIN_KEY_CHARS: Final = 16
 _OPERATOR_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_POLICY_DEFAULTS: Final = ReviewPolicy()
 _REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 
 _file_values: ContextVar[dict[str, Any]] = ContextVar("_file_values", default={})  # noqa: B039
@@ -76,42 +75,69 @@ class Limits(_Section):
 
 
 class ReviewSettings(_Section):
-    """Abstention thresholds (``models.review.ReviewPolicy``) applied to every prediction."""
+    """When a prediction is flagged for review (``models.review.ReviewPolicy``).
 
-    min_type_confidence: float = Field(
-        default=_POLICY_DEFAULTS.min_type_confidence,
-        ge=0,
-        le=1,
-        description="Review when the top dispute-type probability is below this.",
+    A trained bundle carries review thresholds chosen on its calibration data for 80% of records
+    kept automatic; unset values keep them. ``target_coverage`` chooses them again from the
+    calibration scores stored in the bundle; a threshold set here then replaces the chosen one.
+    """
+
+    target_coverage: float | None = Field(
+        default=None,
+        ge=0.5,
+        le=1.0,
+        description="Share of records kept automatic (not flagged for review), e.g. 0.8; the "
+        "bundle's review thresholds are chosen again for it from the calibration scores the "
+        "bundle stores. Unset: the thresholds chosen at training time.",
     )
-    min_type_margin: float = Field(
-        default=_POLICY_DEFAULTS.min_type_margin,
+    min_type_confidence: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Review when the top two dispute-type probabilities differ by less.",
+        description="Review when the top dispute-type probability is below this "
+        "(overrides the bundle's value).",
     )
-    min_grade_confidence: float = Field(
-        default=_POLICY_DEFAULTS.min_grade_confidence,
+    min_type_margin: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Review when the top risk-grade probability is below this.",
+        description="Review when the top two dispute-type probabilities differ by less "
+        "(overrides the bundle's value).",
     )
-    min_grade_margin: float = Field(
-        default=_POLICY_DEFAULTS.min_grade_margin,
+    min_grade_confidence: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Review when the top two risk-grade probabilities differ by less.",
+        description="Review when the top risk-grade probability is below this "
+        "(overrides the bundle's value).",
     )
-    escalation_band: float = Field(
-        default=_POLICY_DEFAULTS.escalation_band,
+    min_grade_margin: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Review when the escalation probability is this close to its threshold.",
+        description="Review when the top two risk-grade probabilities differ by less "
+        "(overrides the bundle's value).",
+    )
+    escalation_band: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Review when the escalation probability is this close to its threshold; "
+        "replaces the bundle's chosen uncertain band.",
     )
 
-    def to_policy(self) -> ReviewPolicy:
-        """The thresholds as the ``ReviewPolicy`` a model's ``configured()`` takes."""
-        return ReviewPolicy(**self.model_dump())
+    def overrides(self) -> dict[str, float]:
+        """The values that are set, as ``ReviewPolicy.with_overrides`` keyword arguments."""
+        return {name: value for name, value in self.model_dump().items() if value is not None}
+
+    def to_policy(self, base: ReviewPolicy | None = None) -> ReviewPolicy:
+        """The policy a model's ``configured()`` takes: ``base`` (the model's own) with these set.
+
+        Raises:
+            ModelBundleError: code ``REVIEW_NOT_SELECTABLE`` when ``target_coverage`` is set and
+                ``base`` carries no calibration scores.
+        """
+        return (base or ReviewPolicy()).with_overrides(**self.overrides())
 
 
 class AuthSettings(_Section):
