@@ -1013,3 +1013,29 @@ def test_a_named_collective_event_counts_as_a_collective_crowd(text: str) -> Non
 
 def test_a_denied_collective_event_is_negated() -> None:
     assert _single("现场秩序良好，未发生群体性事件", "collective").negated
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "phrase"),
+    [
+        ("对方说再来就不客气", "threat", "再来就不客气"),
+        ("他扬言大不了再干一架", "threat", "大不了再干一架"),
+        ("他拎起菜刀话再讲就斩你", "threat", "再讲就斩你"),
+        ("又说知道我住哪里", "threat", "知道我住哪里"),
+        ("放话说不签就让我们住不下去", "threat", "让我们住不下去"),
+        ("拿不出钱就把我儿子的手剁了", "threat", "不出钱就把我儿子的手剁了"),
+        ("数名男子持球棒到他家", "weapon", "持球棒"),
+        ("他在湖边，说要跳下去", "self_harm", "要跳下去"),
+        ("一名工人爬上约30米高的塔吊", "self_harm", "爬上约30米高的塔吊"),
+        ("邻居站在自家窗台外哭喊", "self_harm", "站在自家窗台外"),
+    ],
+)
+def test_extract_cues_finds_threats_and_self_harm_said_in_other_words(
+    text: str, kind: str, phrase: str
+) -> None:
+    assert phrase in _phrases(text, kind)
+
+
+@pytest.mark.parametrize("text", ["他站在阳台上晾衣服", "爬上山坡看看庄稼", "他跳下去捡球"])
+def test_extract_cues_skips_heights_without_danger(text: str) -> None:
+    assert _of(text, "self_harm") == []
