@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from models._evidence import ranked_evidence
 from models.protocol import Evidence, Triage
 from models.review import ReviewPolicy
 from models.suggestions import suggest
@@ -51,7 +52,11 @@ def build_triage(
     evidence: Sequence[Evidence | Mapping[str, Any]],
     model_version: str,
 ) -> Triage:
-    """One validated result from calibrated probabilities, ordered as the label id tuples."""
+    """One validated result from calibrated probabilities, ordered as the label id tuples.
+
+    ``evidence`` is the model's own phrases; the record's cue spans are merged in here
+    (``models._evidence.ranked_evidence``), so every architecture shows one ranked list per head.
+    """
     type_list = [float(s) for s in type_scores]
     grade_list = [float(s) for s in grade_scores]
     type_rounded = [round(s, 4) for s in type_list]
@@ -81,7 +86,12 @@ def build_triage(
             "escalation": {"flag": flag, "probability": probability},
             "needs_review": bool(reasons),
             "review_reasons": reasons,
-            "evidence": evidence,
+            "evidence": ranked_evidence(
+                analysis,
+                (e.model_dump() if isinstance(e, Evidence) else e for e in evidence),
+                risk_grade=risk_grade,
+                escalation=flag,
+            ),
             "cues": cue_matches(analysis),
             "suggestions": suggest(dispute_type, risk_grade, flag, cue_kinds),
             "model_version": model_version,

@@ -278,6 +278,8 @@ def merge_evidence(
 ) -> list[EvidenceItem]:
     """Members' phrases on one scale (share of the member's strongest, times its weight).
 
+    Cue phrases are left out: the ensemble's own result merges the record's cues back in.
+
     Per head, the strongest phrases are kept first; one that overlaps a kept phrase of the same
     head is dropped; at most ``EVIDENCE_PER_HEAD`` per head.
     """
@@ -287,7 +289,7 @@ def merge_evidence(
         for item in items:
             peaks[item.head] = max(peaks.get(item.head, 0.0), item.weight)
         for item in items:
-            if weight > 0 and peaks[item.head] > 0:
+            if weight > 0 and peaks[item.head] > 0 and item.source == "model":
                 share = weight * item.weight / peaks[item.head]
                 scaled.append({**item.model_dump(), "weight": round(share, 4)})
     scaled.sort(key=lambda item: -item["weight"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, Literal, Protocol, Self, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -49,7 +49,12 @@ class Evidence(_Frozen):
         ge=0, description="Character offset just past the phrase in the submitted text."
     )
     weight: float = Field(
-        description="Contribution towards the predicted label (larger = stronger)."
+        description="Contribution towards the predicted label (larger = stronger); a cue phrase "
+        "carries the weight of its head's strongest model phrase. Each head's list is ranked."
+    )
+    source: Literal["model", "cue"] = Field(
+        default="model",
+        description="model: a phrase the model weighed; cue: a rule cue span (see cues).",
     )
 
 
