@@ -1,4 +1,4 @@
-"""The call-taker page: ``GET /`` and its script and style, served from ``service/static``.
+"""The call-taker page (``GET /``), the review queue (``GET /review``) and their scripts and style.
 
 Plain files, no build step and nothing from other origins: the Content-Security-Policy allows
 scripts, styles and requests to this origin only, and no inline script.
@@ -32,7 +32,10 @@ PAGE_HEADERS: Final = {
 
 PAGE_FILES: Final = {
     "/": ("index.html", "text/html; charset=utf-8"),
+    "/review": ("review.html", "text/html; charset=utf-8"),
+    "/static/common.js": ("common.js", "text/javascript; charset=utf-8"),
     "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/review.js": ("review.js", "text/javascript; charset=utf-8"),
     "/static/app.css": ("app.css", "text/css; charset=utf-8"),
 }
 """URL path -> (file in ``service/static``, media type). Nothing else there is served."""

@@ -36,6 +36,8 @@ API_KEY = "browser-test-key-0123456789"
 OPERATOR = "desk-browser"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 START_TIMEOUT_S = 90.0
+MAX_TEXT_CHARS = 300
+"""The test server's limits.max_text_chars, low so that a real TEXT_TOO_LONG is easy to cause."""
 
 
 def _skip_reason() -> str | None:
@@ -78,6 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, tiny_linear_bundle: Path) -
     # The tiny model is sure of itself (mostly probability 1.0); at 0.95 an unfamiliar text asks
     # for review, so the page's review marker is shown by a real reply.
     env["TRIAGE_REVIEW__MIN_TYPE_CONFIDENCE"] = "0.95"
+    env["TRIAGE_LIMITS__MAX_TEXT_CHARS"] = str(MAX_TEXT_CHARS)
     triage = Path(sys.executable).with_name("triage")
     command = [str(triage), "serve", "--model", str(tiny_linear_bundle)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "WARNING"]
@@ -133,6 +136,25 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
         yield opened
     finally:
         context.close()
+
+
+def enter_key(page: Any, server: Server, path: str = "/") -> None:
+    """Open ``path`` and give the API key; returns once the work area is shown."""
+    page.goto(server.base_url + path)
+    page.get_by_role("textbox", name="API 密钥").fill(API_KEY)
+    page.get_by_role("textbox", name="API 密钥").press("Enter")
+    page.locator("#work").wait_for(state="visible")
+
+
+def feedback_rows(server: Server) -> list[Any]:
+    """Every correction stored by the test server, oldest first."""
+    from service.feedback import FeedbackStore
+
+    store = FeedbackStore.open(server.database_url)
+    try:
+        return list(store.iter_feedback())
+    finally:
+        store.close()
 
 
 def screenshot(page: Any, name: str) -> Path:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from service.feedback import FeedbackStore
-from tests.browser.conftest import API_KEY, OPERATOR, Server, screenshot
+from tests.browser.conftest import OPERATOR, Server, enter_key, screenshot
 
 PHONE = "13912345678"
 RECORD = f"报警人王某（电话{PHONE}）称邻居家漏水到我家，对方扬言要拿刀砍人，现场双方情绪激动。"
@@ -15,10 +15,7 @@ UNFAMILIAR = "两家人为了一点小事争了起来"  # the tiny model's top t
 
 
 def _enter_key(page: Any, server: Server) -> None:
-    page.goto(server.base_url + "/")
-    page.get_by_role("textbox", name="API 密钥").fill(API_KEY)
-    page.get_by_role("textbox", name="API 密钥").press("Enter")
-    page.locator("#record").wait_for(state="visible")
+    enter_key(page, server)
 
 
 def _marks(page: Any) -> list[str]:
@@ -39,8 +36,22 @@ def test_page_types_sees_badge_and_highlight_and_stores_a_correction(
     expect(page.locator("#mirror")).to_have_text(RECORD)
     marks = _marks(page)
     assert marks and all(mark in RECORD for mark in marks)
-    assert page.locator("#dispute-type").inner_text().strip()
-    assert "概率" in page.locator("#escalation").inner_text()
+    type_name = page.locator("#dispute-type").inner_text().strip()
+    assert type_name and not re.search(r"[A-Za-z]", type_name)  # 邻里, never 邻里（neighbour）
+    assert "概率" in page.locator("#escalation-score").inner_text()
+    assert page.locator("#type-bars .bar-row").count() == 3
+    assert page.locator("#grade-bars .bar-row").count() == 3
+    bar_names = page.locator("#type-bars .bar-name").all_text_contents()
+    assert bar_names[0] == type_name and not re.search(r"[A-Za-z]", "".join(bar_names))
+    cue_kinds = page.locator("#cues .cue-kind").all_text_contents()
+    assert {"凶器工具", "威胁恐吓", "扬言杀人"} & set(cue_kinds)  # 扬言要拿刀砍人
+    assert page.locator("#mirror mark.cue-span").count() >= 1
+    assert page.locator(".legend mark").all_text_contents() == [
+        "纠纷类型依据",
+        "风险等级依据",
+        "暴力升级依据",
+        "规则线索",
+    ]
     screenshot(page, "page-triaged")
 
     predicted = page.locator('input[name="dispute_type"]:checked').get_attribute("value")
