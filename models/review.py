@@ -34,6 +34,8 @@ REVIEW_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "LOW_CONFIDENCE_GRADE": "risk grade probability below the threshold",
         "CLOSE_CALL_GRADE": "top two risk grades are close",
         "ESCALATION_UNCERTAIN": "escalation probability in the uncertain band around the threshold",
+        "ESCALATION_GRADE_MISMATCH": "escalation not flagged although the grade difficult is "
+        "likely",
     }
 )
 """Stable review reason codes and what each means, most serious first."""
@@ -46,6 +48,7 @@ REVIEW_REASON_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "LOW_CONFIDENCE_GRADE": "风险等级把握不足",
         "CLOSE_CALL_GRADE": "两个风险等级难以区分",
         "ESCALATION_UNCERTAIN": "暴力升级判断处于临界",
+        "ESCALATION_GRADE_MISMATCH": "疑难风险可能性较高，但未预警暴力升级",
     }
 )
 """Review reason code -> Chinese display text for the call-taker (same keys as REVIEW_REASONS)."""
@@ -87,6 +90,8 @@ class ReviewPolicy:
             used only when ``escalation_low`` and ``escalation_high`` are unset.
         escalation_low, escalation_high: flag when ``low <= probability < high`` (the uncertain
             band around the threshold, chosen from the calibration data); both or neither.
+        difficult_without_escalation: flag a record whose escalation is not flagged when its
+            probability of the grade ``difficult`` is at least this; None: off.
         selection: how the thresholds were chosen (target, calibration scores), or None for
             thresholds given by hand. Accepts its JSON form, so ``ReviewPolicy(**stored)`` reads
             what ``to_json`` wrote.
@@ -103,6 +108,7 @@ class ReviewPolicy:
     escalation_band: float = _ESCALATION_BAND_DEFAULT
     escalation_low: float | None = None
     escalation_high: float | None = None
+    difficult_without_escalation: float | None = None
     selection: ReviewSelection | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -160,6 +166,12 @@ class ReviewPolicy:
             uncertain = abs(escalation_probability - escalation_threshold) < self.escalation_band
         if uncertain:
             found.append("ESCALATION_UNCERTAIN")
+        if (
+            self.difficult_without_escalation is not None
+            and not flag
+            and grade_scores[-1] >= self.difficult_without_escalation
+        ):
+            found.append("ESCALATION_GRADE_MISMATCH")
         return found
 
     def thresholds(self) -> dict[str, float | None]:

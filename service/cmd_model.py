@@ -377,7 +377,7 @@ def evaluate(
         for path, name in zip(data, names, strict=True):
             held_out = read_labelled([path], text_column=text_column)
             predictions = predict_all(scored, held_out.texts)
-            results[name] = evaluate_predictions(held_out, predictions)
+            results[name] = evaluate_predictions(held_out, predictions, scored.review_policy)
             sets[name] = (held_out, predictions)
             _metric_row(table, name, results[name], label)
         if report:

@@ -55,8 +55,9 @@ def markdown_report(results: Mapping[str, dict[str, Any]], model_version: str) -
         f"# Evaluation of `{model_version}`",
         "",
         "| set | n | type macro-F1 | grade macro-F1 | escalation P | escalation R | "
-        "type ECE | grade ECE | esc. ECE | coverage | type acc. kept |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "type ECE | grade ECE | esc. ECE | coverage | type acc. kept | grade acc. kept | "
+        "esc. R kept |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, m in results.items():
         lines.append(
@@ -64,7 +65,9 @@ def markdown_report(results: Mapping[str, dict[str, Any]], model_version: str) -
             f"{m['risk_grade']['macro_f1']:.3f} | {m['escalation']['precision']:.3f} | "
             f"{m['escalation']['recall']:.3f} | {m['dispute_type']['ece']:.3f} | "
             f"{m['risk_grade']['ece']:.3f} | {m['escalation']['ece']:.3f} | "
-            f"{m['review']['coverage']:.3f} | {_fmt(m['review']['dispute_type_accuracy_kept'])} |"
+            f"{m['review']['coverage']:.3f} | {_fmt(m['review']['dispute_type_accuracy_kept'])} | "
+            f"{_fmt(m['review']['risk_grade_accuracy_kept'])} | "
+            f"{_fmt(m['review']['escalation_recall_kept'])} |"
         )
     for name, m in results.items():
         lines += ["", f"## {name}"]
@@ -88,19 +91,54 @@ def markdown_report(results: Mapping[str, dict[str, Any]], model_version: str) -
                 "Confusion (rows = truth, columns = predicted, order "
                 f"{', '.join(h['labels'])}): `{h['confusion']}`",
             ]
+        lines += _review_lines(m["review"])
+    return "\n".join(lines) + "\n"
+
+
+_CURVE_METRICS = {
+    "dispute_type": "dispute_type_accuracy_kept",
+    "risk_grade": "risk_grade_accuracy_kept",
+    "escalation": "escalation_recall_kept",
+}
+
+
+def _review_lines(review: dict[str, Any]) -> list[str]:
+    """The review section of one set: reasons, each head's risk–coverage, the policy's curve."""
+    reasons = ", ".join(f"`{code}` {count}" for code, count in review["reasons"].items())
+    lines = [
+        "",
+        f"### review (coverage {review['coverage']:.3f}, {review['kept']} kept)",
+        "",
+        f"Reasons: {reasons or 'none'}.",
+        "",
+        "Risk–coverage per head (keep the most confident share by that head alone; escalation: "
+        "distance from the threshold, quality = recall of the kept escalations):",
+        "",
+        "| coverage | type acc. kept | grade acc. kept | esc. R kept |",
+        "|---|---|---|---|",
+    ]
+    curves = review["risk_coverage"]
+    for i, point in enumerate(curves["dispute_type"]):
+        cells = [_fmt(curves[head][i][metric]) for head, metric in _CURVE_METRICS.items()]
+        lines.append(f"| {point['coverage']:.3f} | {' | '.join(cells)} |")
+    if "policy_curve" in review:
         lines += [
             "",
-            "### accuracy vs coverage (dispute type)",
+            "The review policy chosen again for each target coverage (on its calibration data) "
+            "and measured here:",
             "",
-            "| min confidence | coverage | accuracy |",
-            "|---|---|---|",
+            "| target | coverage | type acc. kept | grade acc. kept | esc. R kept | esc. P kept |",
+            "|---|---|---|---|---|---|",
         ]
-        for point in m["review"]["accuracy_vs_coverage"]:
+        for point in review["policy_curve"]:
             lines.append(
-                f"| {point['min_type_confidence']} | {point['coverage']:.3f} | "
-                f"{_fmt(point['type_accuracy'])} |"
+                f"| {point['target_coverage']} | {point['coverage']:.3f} | "
+                f"{_fmt(point['dispute_type_accuracy_kept'])} | "
+                f"{_fmt(point['risk_grade_accuracy_kept'])} | "
+                f"{_fmt(point['escalation_recall_kept'])} | "
+                f"{_fmt(point['escalation_precision_kept'])} |"
             )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _fmt(value: float | None) -> str:
@@ -165,6 +203,40 @@ def _plots(
     axis.legend(fontsize=8)
     figure.tight_layout()
     path = directory / f"{_safe(name)}-reliability.png"
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    written.append(path)
+
+    review = metrics["review"]
+    figure, axis = plt.subplots(figsize=(6, 5))
+    for head, metric in _CURVE_METRICS.items():
+        points = [p for p in review["risk_coverage"][head] if p[metric] is not None]
+        axis.plot(
+            [p["coverage"] for p in points],
+            [1 - p[metric] for p in points],
+            marker="o",
+            label=f"{head} alone",
+        )
+    for metric, label in (
+        ("dispute_type_accuracy_kept", "policy: type error"),
+        ("escalation_recall_kept", "policy: missed escalations"),
+    ):
+        points = [p for p in review.get("policy_curve", []) if p[metric] is not None]
+        if points:
+            axis.plot(
+                [p["coverage"] for p in points],
+                [1 - p[metric] for p in points],
+                linestyle="--",
+                marker="s",
+                label=label,
+            )
+    axis.axvline(review["coverage"], color="grey", linestyle=":", label="in use")
+    axis.set_xlabel("coverage (share kept automatic)")
+    axis.set_ylabel("risk on kept records (1 - accuracy; escalation: 1 - recall)")
+    axis.set_title(f"Risk–coverage — {name}")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    path = directory / f"{_safe(name)}-risk-coverage.png"
     figure.savefig(path, dpi=100)
     plt.close(figure)
     written.append(path)

