@@ -42,7 +42,7 @@ CRIMINAL_LEVELS: Final = frozenset(
 )
 """Violence levels a prosecutor charges (self-harm is not a crime of the other party)."""
 
-CRIMINAL_SHARE: Final = 0.5
+CRIMINAL_SHARE: Final = 0.7
 """Share of judgments about violence between persons that are criminal judgments."""
 
 PROPERTY_CRIME_SHARE: Final = 0.35

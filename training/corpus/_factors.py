@@ -24,13 +24,13 @@ TYPE_MIX: Final = MappingProxyType(
 )
 REGISTER_MIX: Final = MappingProxyType(
     {
-        "caller": 0.25,
-        "summary": 0.20,
+        "caller": 0.24,
+        "summary": 0.19,
         "ledger": 0.12,
         "report": 0.12,
-        "petition": 0.10,
+        "petition": 0.09,
         "petition_online": 0.09,
-        "judgment": 0.12,
+        "judgment": 0.15,
     }
 )
 """Register shares; the register is drawn first, then a cause written in it."""
@@ -134,7 +134,7 @@ PHYSICAL_VIOLENCE: Final = MappingProxyType(
 )
 """A fight between persons, for records whose difficulty is an injury that needed a hospital."""
 
-HOSPITAL_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.45})
+HOSPITAL_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.6})
 HOSPITAL_INJURY_DEFAULT: Final = 0.12
 """Share of difficult, escalating person-to-person records made difficult by a hospital injury."""
 
@@ -142,7 +142,7 @@ MINOR_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.5})
 MINOR_INJURY_DEFAULT: Final = 0.15
 """Share of complex fights (scuffle, past or ongoing fight) that name a minor injury."""
 
-WEAPON_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.5})
+WEAPON_INJURY_SHARE: Final = MappingProxyType({"judgment": 0.6})
 WEAPON_INJURY_DEFAULT: Final = 0.15
 """Share of weapon records that also name a hospital injury (the grade is difficult anyway)."""
 

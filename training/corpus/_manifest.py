@@ -23,7 +23,7 @@ from training.corpus._banks import load_banks
 from training.corpus._factors import REGISTER_MIX, SCRIPT_MIX
 from training.corpus._generate import CorpusRecord, generate_with_factors
 
-GENERATOR_VERSION: Final = "corpus.v2"
+GENERATOR_VERSION: Final = "corpus.v3"
 """Bump when the same seed and banks would produce different records."""
 
 MANIFEST_NAME: Final = "MANIFEST.json"

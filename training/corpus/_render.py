@@ -29,6 +29,10 @@ CAUSE_COURT_SHARE: Final = 0.6
 GENERIC_COURT_SHARE: Final = 0.3
 """Share of the other judgments told with a type-level court phrasing (因{topic}问题发生纠纷)."""
 
+MATTER_NAMED_SHARE: Final = 0.4
+"""Share of dispute judgments whose cause clause names the matter as courts do: criminal frames
+因宅基地纠纷/因债务问题/索要工钱…发生争执, civil frames 借款…出具借条, 未签订书面劳动合同."""
+
 SUMMARY_TAGGED_SHARE: Final = 0.12
 """Share of summaries without an opener, the caller tagged at the end instead."""
 
@@ -90,6 +94,10 @@ def _core_phrasings(ctx: RecordContext) -> tuple[str, ...]:
     register = ctx.factors.register
     if register == "judgment":
         rng = ctx.rng
+        kind = "criminal" if ctx.frame == "judgment_criminal" else "civil"
+        named = f"registers.judgment.core_named.{kind}.{cause.dispute_type}"
+        if not cause.crime and ctx.banks.has(named) and rng.random() < MATTER_NAMED_SHARE:
+            return ctx.banks.get(named)
         if cause.judgment and (cause.crime or rng.random() < CAUSE_COURT_SHARE):
             return cause.judgment
         if not cause.crime and rng.random() < GENERIC_COURT_SHARE:
@@ -546,6 +554,11 @@ def _judgment(ctx: RecordContext) -> list[Segment]:
     return out
 
 
+ONLINE_DETAIL_SHARE: Final = 0.5
+"""Share of online messages that add a sentence of circumstances (家里老人身体不好…), as
+citizens writing to a portal do; it carries no labelling factor."""
+
+
 def _petition_online(ctx: RecordContext) -> list[Segment]:
     """A citizen's message to an online platform (市长信箱, 12345 留言, 问政平台)."""
     rng = ctx.rng
@@ -567,6 +580,9 @@ def _petition_online(ctx: RecordContext) -> list[Segment]:
         out.append(Segment("，".join(intro) + "。", False, "intro"))
     core, middles = _clauses(ctx, mixed_style=True)
     body = [core, *middles]
+    if rng.random() < ONLINE_DETAIL_SHARE:
+        detail = _pick(ctx, f"{base}.detail.{ctx.factors.cause.dispute_type}")
+        body.insert(rng.randint(1, len(body)), Segment(detail, False, "detail"))
     if rng.random() < 0.3 and ctx.factors.violence != "reconciled":
         body.append(Segment(_demand(ctx), False, "demand"))
     if rng.random() < 0.35:

@@ -298,4 +298,13 @@ def apply_noise(ctx: RecordContext, segments: list[Segment]) -> tuple[str, tuple
             if changed != text:
                 text = changed
                 applied.append(name)
+    if not applied:
+        # Every drawn operation left this text unchanged (no digits, nothing safe to cut): a
+        # noisy record still carries noise, so it gets a phone number up front.
+        phone = ctx.fill(
+            rng.choice(banks.get("noise.phone")),
+            {"phone": phone_number(rng, banks.get("noise.phone_prefixes"))},
+        )
+        text = phone + "，" + text
+        applied.append("phone")
     return text, tuple(op for op in NOISE_OPS if op in applied)
