@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from service import cmd_feedback, cmd_model, cmd_score, cmd_serve
+from service import cmd_adapt, cmd_feedback, cmd_model, cmd_score, cmd_serve
 
 app = typer.Typer(
     name="triage",
@@ -22,7 +22,18 @@ app.command("pretrain")(cmd_model.pretrain)
 app.command("train")(cmd_model.train)
 app.command("ensemble")(cmd_model.ensemble)
 app.command("evaluate")(cmd_model.evaluate)
+app.command("adapt")(cmd_adapt.adapt)
 app.command("predict")(cmd_score.predict)
 app.command("score")(cmd_score.score)
 app.command("serve")(cmd_serve.serve)
 app.add_typer(cmd_feedback.app, name="feedback")
+
+
+@app.command(
+    "audit-corpus", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def audit_corpus(ctx: typer.Context) -> None:
+    """Print per-register distances between corpus and real text (see python -m training.audit)."""
+    from training.audit import main
+
+    raise typer.Exit(main(ctx.args))
