@@ -79,3 +79,39 @@ def best_f2_threshold(probabilities: np.ndarray, truth: np.ndarray) -> float:
         f2 = 5 * precision * recall / max(4 * precision + recall, 1e-12)
         scored.append((round(f2, 9), -abs(float(threshold) - 0.5), float(threshold)))
     return round(max(scored)[2], 3)
+
+
+def fit_temperature_and_bias(
+    logits: np.ndarray, labels: np.ndarray, bias_penalty: float = 0.1
+) -> tuple[float, np.ndarray]:
+    """A temperature and a per-class logit offset minimising the penalised log-loss.
+
+    Temperature alone keeps the ranking; the offsets also move a head's decisions towards the class
+    shares of the calibration data (a model trained on generated text leans to the classes its
+    generator made common). The offsets are pulled towards zero by ``bias_penalty * ||b||²`` so a
+    small calibration set cannot push them far; the first class's offset is fixed at zero.
+
+    Args:
+        logits: ``(n, k)`` raw scores; a binary head passes ``[0, z]`` columns.
+        labels: ``(n,)`` integer class indices.
+        bias_penalty: weight of the squared norm of the offsets.
+
+    Returns:
+        ``(temperature, offsets)``: calibrated logits are ``logits / temperature + offsets``.
+    """
+    from scipy.optimize import minimize
+
+    k = logits.shape[1]
+    rows = np.arange(len(labels))
+
+    def loss(parameters: np.ndarray) -> float:
+        offsets = np.concatenate([[0.0], parameters[1:]])
+        probs = softmax(logits / np.exp(parameters[0]) + offsets)
+        picked = np.clip(probs[rows, labels], 1e-12, 1.0)
+        return float(-np.log(picked).mean() + bias_penalty * np.sum(offsets**2))
+
+    start = np.zeros(k)
+    start[0] = np.log(fit_temperature(logits, labels))
+    bounds = [(np.log(0.05), np.log(20.0))] + [(-5.0, 5.0)] * (k - 1)
+    result = minimize(loss, start, method="L-BFGS-B", bounds=bounds)
+    return float(np.exp(result.x[0])), np.concatenate([[0.0], result.x[1:]])

@@ -4,7 +4,8 @@ Two n-gram families, word n-grams over the segmenter's tokens and character n-gr
 text, map to columns either through learned vocabularies (``"vocabulary"``) or a stable hash
 (``"hashing"``, crc32 seeded per family). Values are sublinear tf × idf, l2-normalised over the
 n-gram part; the cue features from ``nlp.cues`` (and, with ``keyword_features``, one binary column
-per keyword-trigger list of the baseline) are appended unscaled.
+per keyword-trigger list of the baseline, and with ``legal_lexicon`` the columns of
+``models.lexicon``) are appended unscaled.
 
 Character n-grams (n <= 3) are packed exactly into one int64 per occurrence (21 bits per code point)
 and looked up for the whole batch at once with ``searchsorted``; word n-grams are dict lookups.
@@ -24,6 +25,7 @@ from functools import cache
 import numpy as np
 import scipy.sparse as sp
 
+from models.lexicon import LEXICON_FEATURE_NAMES, LegalLexicon
 from nlp.cues import CUE_FEATURE_NAMES, cue_features
 from nlp.errors import UnknownComponentError
 from nlp.pipeline import Analysis
@@ -39,6 +41,8 @@ Lookup = Callable[[str, int], int]
 _CODE_BITS = 21
 MAX_CHAR_NGRAM = 3
 """Longest character n-gram: three 21-bit code points fill 63 bits of an int64."""
+DEFAULT_LEXICON_SCALE = 1.0
+"""Multiplier of the lexicon columns: under the same L2 penalty a smaller scale weighs them less."""
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -100,6 +104,8 @@ class FeatureConfig:
     max_features: int = 300_000
     hash_bits: int = 20
     keyword_features: bool = False
+    legal_lexicon: bool = False
+    lexicon_scale: float = DEFAULT_LEXICON_SCALE
 
     def __post_init__(self) -> None:
         if not 1 <= self.char_ngrams[0] <= self.char_ngrams[1] <= MAX_CHAR_NGRAM:
@@ -151,10 +157,20 @@ def _word_grams(
 
 
 class NgramFeaturizer:
-    """Turns analyses into a CSR matrix; fitted state ends in ``_`` as in scikit-learn."""
+    """Turns analyses into a CSR matrix; fitted state ends in ``_`` as in scikit-learn.
 
-    def __init__(self, config: FeatureConfig | None = None) -> None:
+    Args:
+        config: the featuriser's settings.
+        lexicon: the legal lexicon; required when ``config.legal_lexicon`` is set.
+    """
+
+    def __init__(
+        self, config: FeatureConfig | None = None, lexicon: LegalLexicon | None = None
+    ) -> None:
         self.config = config or FeatureConfig()
+        if self.config.legal_lexicon and lexicon is None:
+            raise ValueError("legal_lexicon features need a LegalLexicon")
+        self.lexicon = lexicon if self.config.legal_lexicon else None
 
     @property
     def n_ngram_features(self) -> int:
@@ -164,9 +180,10 @@ class NgramFeaturizer:
 
     @property
     def dense_feature_names(self) -> tuple[str, ...]:
-        """Names of the dense columns after the n-grams: cue features, then keyword triggers."""
+        """Names of the dense columns after the n-grams: cues, keyword triggers, lexicon."""
         keywords = keyword_feature_names() if self.config.keyword_features else ()
-        return (*CUE_FEATURE_NAMES, *keywords)
+        lexicon = LEXICON_FEATURE_NAMES if self.config.legal_lexicon else ()
+        return (*CUE_FEATURE_NAMES, *keywords, *lexicon)
 
     @property
     def n_features(self) -> int:
@@ -282,10 +299,14 @@ class NgramFeaturizer:
         word_ends: list[int] = []
         dense = np.zeros((len(analyses), len(self.dense_feature_names)), dtype=np.float32)
         triggers = _keyword_triggers() if self.config.keyword_features else ()
+        if self.lexicon is not None:
+            dense[:, -len(LEXICON_FEATURE_NAMES) :] = self.config.lexicon_scale * (
+                self.lexicon.features([a.masked for a in analyses])
+            )
         for row, analysis in enumerate(analyses):
             if triggers:
                 text = analysis.masked
-                dense[row, len(CUE_FEATURE_NAMES) :] = [
+                dense[row, len(CUE_FEATURE_NAMES) : len(CUE_FEATURE_NAMES) + len(triggers)] = [
                     any(word in text for word in words) for words in triggers
                 ]
             if keep_spans:
@@ -372,10 +393,13 @@ def keyword_feature_names() -> tuple[str, ...]:
 
 
 def featurizer_from_state(
-    config: dict[str, object], vocabulary: list[str], idf: np.ndarray
+    config: dict[str, object],
+    vocabulary: list[str],
+    idf: np.ndarray,
+    lexicon: LegalLexicon | None = None,
 ) -> NgramFeaturizer:
     """Rebuild a fitted featuriser from what a bundle stores."""
-    featurizer = NgramFeaturizer(feature_config_from_json(config))
+    featurizer = NgramFeaturizer(feature_config_from_json(config), lexicon)
     featurizer._set_vocabulary(vocabulary)
     featurizer.idf_ = idf.astype(np.float32)
     return featurizer
@@ -390,6 +414,8 @@ def feature_config_to_json(config: FeatureConfig) -> dict[str, object]:
         "max_features": config.max_features,
         "hash_bits": config.hash_bits,
         "keyword_features": config.keyword_features,
+        "legal_lexicon": config.legal_lexicon,
+        "lexicon_scale": config.lexicon_scale,
     }
 
 
@@ -406,4 +432,6 @@ def feature_config_from_json(raw: dict[str, object]) -> FeatureConfig:
         max_features=int(str(raw["max_features"])),
         hash_bits=int(str(raw["hash_bits"])),
         keyword_features=bool(raw.get("keyword_features", False)),
+        legal_lexicon=bool(raw.get("legal_lexicon", False)),
+        lexicon_scale=float(str(raw.get("lexicon_scale", 1.0))),
     )

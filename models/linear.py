@@ -34,6 +34,7 @@ from models.features import (
     feature_config_to_json,
     featurizer_from_state,
 )
+from models.lexicon import LEXICON_FILE, LegalLexicon, lexicon_from_bundle
 from models.protocol import Triage
 from models.review import ReviewPolicy, ReviewSettings
 from models.selective import fit_review_policy
@@ -107,8 +108,10 @@ class LinearTriageModel(ReviewSettings):
         *,
         review_policy: ReviewPolicy | None = None,
         grade_colours: Mapping[str, str] | None = None,
+        lexicon: LegalLexicon | None = None,
     ) -> None:
         self.config = config or LinearConfig()
+        self.lexicon = lexicon
         self.review_policy = review_policy or ReviewPolicy()
         self.grade_colours = dict(grade_colours or DEFAULT_GRADE_COLOURS)
 
@@ -121,6 +124,7 @@ class LinearTriageModel(ReviewSettings):
         escalations: Sequence[bool],
         *,
         sample_weight: Sequence[float] | None = None,
+        head_weights: Mapping[str, Sequence[float] | np.ndarray] | None = None,
         calibration: CalibrationData | None = None,
         progress: Progress | None = None,
     ) -> Self:
@@ -131,6 +135,8 @@ class LinearTriageModel(ReviewSettings):
             dispute_types, risk_grades: stable label ids, one per text.
             escalations: escalation flags, one per text.
             sample_weight: optional per-record weight (e.g. staff corrections count more).
+            head_weights: optional head -> per-record multiplier of ``sample_weight``; 0 leaves a
+                record out of that head (a weak label trusted for one head and not another).
             calibration: data for temperatures and the escalation threshold; when omitted,
                 ``config.calibration_fraction`` of the training data is held out for it.
             progress: optional callback for progress bars.
@@ -147,9 +153,14 @@ class LinearTriageModel(ReviewSettings):
         y_grade = label_indices(risk_grades, RISK_GRADE_IDS)
         y_esc = np.asarray([bool(e) for e in escalations], dtype=np.int64)
         weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        multipliers = {head: np.ones(n) for head in HEADS}
+        for head, values in (head_weights or {}).items():
+            if head not in multipliers or len(values) != n:
+                raise ValueError(f"head_weights[{head!r}] must name a head and hold {n} values")
+            multipliers[head] = np.asarray(values, dtype=float)
 
         analyses = _analyse_in_chunks(texts, self.config.segmenter, progress)
-        self.featurizer_ = NgramFeaturizer(self.config.features).fit(analyses)
+        self.featurizer_ = NgramFeaturizer(self.config.features, self.lexicon).fit(analyses)
         features = self.featurizer_.transform(analyses)
 
         if calibration is None:
@@ -187,8 +198,9 @@ class LinearTriageModel(ReviewSettings):
             if progress:
                 progress("heads", step, len(HEADS))
             y = targets[head]
+            head_weight = weights * multipliers[head]
             fitted = self._fit_head(
-                features[fitting], y[fitting], weights[fitting], strengths[head]
+                features[fitting], y[fitting], head_weight[fitting], strengths[head]
             )
             held_out_logits = fitted.logits(calibration_features)
             temperature = fit_temperature(held_out_logits, calibration_targets[head])
@@ -326,6 +338,9 @@ class LinearTriageModel(ReviewSettings):
             arrays[f"{head}.intercept"] = state.intercept
             temperatures[head] = state.temperature
         vocabulary = self.featurizer_.vocabulary_terms()
+        documents: dict[str, Any] = {VOCABULARY_FILE: vocabulary}
+        if self.featurizer_.lexicon is not None:
+            documents[LEXICON_FILE] = self.featurizer_.lexicon.document
         manifest = Manifest(
             architecture=ARCHITECTURE,
             version=self.version_,
@@ -339,7 +354,7 @@ class LinearTriageModel(ReviewSettings):
             training=training or {},
             metrics=metrics or {},
         )
-        return write_bundle(directory, manifest, arrays, {VOCABULARY_FILE: vocabulary})
+        return write_bundle(directory, manifest, arrays, documents)
 
     @classmethod
     def load(cls, directory: Path) -> Self:
@@ -361,8 +376,14 @@ class LinearTriageModel(ReviewSettings):
             )
             arrays = read_arrays(directory, manifest)
             vocabulary = read_json_file(directory, manifest, VOCABULARY_FILE)
+            lexicon = (
+                lexicon_from_bundle(read_json_file(directory, manifest, LEXICON_FILE), directory)
+                if config.features.legal_lexicon
+                else None
+            )
+            model.lexicon = lexicon
             model.featurizer_ = featurizer_from_state(
-                settings["model"]["features"], vocabulary, arrays["idf"]
+                settings["model"]["features"], vocabulary, arrays["idf"], lexicon
             )
             model.heads_ = {
                 head: _Head(

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from models.features import DEFAULT_LEXICON_SCALE
 from service._cli_errors import reports_errors
 from training.progress import progress_bars
 
@@ -71,6 +72,20 @@ def train(
             "(models/data/keyword_baseline.json); see docs/models.md for its measured trade-off."
         ),
     ] = False,
+    lexicon: Annotated[
+        bool,
+        typer.Option(
+            help="Linear model: add the legal-lexicon features (case causes, charges, injury "
+            "grades; see docs/models.md)."
+        ),
+    ] = True,
+    lexicon_file: Annotated[
+        Path | None,
+        typer.Option(help="Lexicon JSON (default: datasets/lexicon/legal_lexicon.json)."),
+    ] = None,
+    lexicon_scale: Annotated[
+        float, typer.Option(help="Linear model: multiplier of the lexicon columns.")
+    ] = DEFAULT_LEXICON_SCALE,
     seed: Annotated[
         int, typer.Option(help="Seed of the calibration split (and of every transformer choice).")
     ] = 20261122,
@@ -184,14 +199,24 @@ def train(
                 progress=progress,
             )
     elif arch == "linear":
+        from models.lexicon import LegalLexicon
+        from training.default_model import LEXICON_PATH
+
         config = LinearConfig(
-            features=FeatureConfig(mode=feature_mode, keyword_features=keyword_features), seed=seed
+            features=FeatureConfig(
+                mode=feature_mode,
+                keyword_features=keyword_features,
+                legal_lexicon=lexicon,
+                lexicon_scale=lexicon_scale,
+            ),
+            seed=seed,
         )
         with progress_bars() as progress:
             run = train_linear(
                 training,
                 output,
                 config=config,
+                lexicon=LegalLexicon.from_file(lexicon_file or LEXICON_PATH) if lexicon else None,
                 calibration=calibration_set,
                 evaluation_sets=evaluation,
                 progress=progress,

@@ -11,6 +11,7 @@ from training.data import read_labelled
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT / "datasets" / "corpus"
 GOLD_DIR = REPO_ROOT / "datasets" / "gold"
+LEXICON_PATH = REPO_ROOT / "datasets" / "lexicon" / "legal_lexicon.json"
 
 
 def ensure_corpus(corpus_dir: Path = CORPUS_DIR) -> Path:
@@ -25,9 +26,13 @@ def ensure_corpus(corpus_dir: Path = CORPUS_DIR) -> Path:
 def build_default_model(directory: Path | None = None, progress: Progress | None = None) -> Path:
     """Train the default model from ``datasets/``.
 
-    Trained on the generated train split, calibrated on the hand-written gold dev split, scored on
-    the generated dev split (the test splits stay untouched for evaluation).
+    Trained on the generated train split with the legal-lexicon features, calibrated on the
+    hand-written gold dev split, scored on the generated dev split (the test splits stay untouched
+    for evaluation).
     """
+    from models.features import FeatureConfig
+    from models.lexicon import LegalLexicon
+    from models.linear import LinearConfig
     from training.train import train_linear
 
     target = directory or default_model_dir()
@@ -35,6 +40,8 @@ def build_default_model(directory: Path | None = None, progress: Progress | None
     train_linear(
         read_labelled([corpus / "train.jsonl"]),
         target,
+        config=LinearConfig(features=FeatureConfig(legal_lexicon=True)),
+        lexicon=LegalLexicon.from_file(LEXICON_PATH),
         calibration=read_labelled([GOLD_DIR / "dev.jsonl"]),
         evaluation_sets={"generated-dev": read_labelled([corpus / "dev.jsonl"])},
         progress=progress,

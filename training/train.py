@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from models.bundle import Manifest
+from models.lexicon import LegalLexicon
 from models.linear import CalibrationData, LinearConfig, LinearTriageModel, Progress
 from models.protocol import TriageModel
 from training.data import LabelledSet
@@ -30,6 +31,7 @@ def train_linear(
     output: Path,
     *,
     config: LinearConfig | None = None,
+    lexicon: LegalLexicon | None = None,
     calibration: LabelledSet | None = None,
     evaluation_sets: Mapping[str, LabelledSet] | None = None,
     progress: Progress | None = None,
@@ -40,6 +42,7 @@ def train_linear(
         data: the training records.
         output: bundle directory to write (replaced atomically).
         config: model settings; defaults to ``LinearConfig()``.
+        lexicon: the legal lexicon, needed when ``config.features.legal_lexicon`` is set.
         calibration: hand-labelled data for temperatures and the escalation threshold (see
             ``models.linear``); a share of ``data`` is held out when omitted.
         evaluation_sets: name -> labelled set to score after training; metrics go in the manifest.
@@ -49,7 +52,7 @@ def train_linear(
         The fitted model, its manifest, the metrics and the training time.
     """
     started = time.perf_counter()
-    model = LinearTriageModel(config).fit(
+    model = LinearTriageModel(config, lexicon=lexicon).fit(
         data.texts,
         data.dispute_types,
         data.risk_grades,
