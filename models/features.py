@@ -106,10 +106,17 @@ class FeatureConfig:
     keyword_features: bool = False
     legal_lexicon: bool = False
     lexicon_scale: float = DEFAULT_LEXICON_SCALE
+    keyword_gate: str = "none"
 
     def __post_init__(self) -> None:
         if not 1 <= self.char_ngrams[0] <= self.char_ngrams[1] <= MAX_CHAR_NGRAM:
             raise ValueError(f"char_ngrams must lie within 1..{MAX_CHAR_NGRAM}")
+        if self.keyword_gate not in ("none", "court"):
+            raise UnknownComponentError(
+                f"keyword gate {self.keyword_gate!r} is unknown; use 'none' or 'court'"
+            )
+        if self.keyword_gate == "court" and not (self.keyword_features and self.legal_lexicon):
+            raise ValueError("keyword_gate 'court' needs keyword_features and legal_lexicon")
         if self.mode not in ("vocabulary", "hashing"):
             raise UnknownComponentError(
                 f"feature mode {self.mode!r} is unknown; use 'vocabulary' or 'hashing'"
@@ -299,15 +306,19 @@ class NgramFeaturizer:
         word_ends: list[int] = []
         dense = np.zeros((len(analyses), len(self.dense_feature_names)), dtype=np.float32)
         triggers = _keyword_triggers() if self.config.keyword_features else ()
+        gate = np.ones(len(analyses), dtype=np.float32)
         if self.lexicon is not None:
+            masked = [a.masked for a in analyses]
             dense[:, -len(LEXICON_FEATURE_NAMES) :] = self.config.lexicon_scale * (
-                self.lexicon.features([a.masked for a in analyses])
+                self.lexicon.features(masked)
             )
+            if self.config.keyword_gate == "court":
+                gate = self.lexicon.court_register(masked)
         for row, analysis in enumerate(analyses):
             if triggers:
                 text = analysis.masked
                 dense[row, len(CUE_FEATURE_NAMES) : len(CUE_FEATURE_NAMES) + len(triggers)] = [
-                    any(word in text for word in words) for words in triggers
+                    gate[row] * any(word in text for word in words) for words in triggers
                 ]
             if keep_spans:
                 keys, begins, ends = _word_grams(
@@ -416,6 +427,7 @@ def feature_config_to_json(config: FeatureConfig) -> dict[str, object]:
         "keyword_features": config.keyword_features,
         "legal_lexicon": config.legal_lexicon,
         "lexicon_scale": config.lexicon_scale,
+        "keyword_gate": config.keyword_gate,
     }
 
 
@@ -434,4 +446,5 @@ def feature_config_from_json(raw: dict[str, object]) -> FeatureConfig:
         keyword_features=bool(raw.get("keyword_features", False)),
         legal_lexicon=bool(raw.get("legal_lexicon", False)),
         lexicon_scale=float(str(raw.get("lexicon_scale", 1.0))),
+        keyword_gate=str(raw.get("keyword_gate", "none")),
     )

@@ -6,7 +6,8 @@ trained with it stores a copy in its bundle, so nothing outside the bundle is re
 Each entry names terms and the labels it points to. On the normalised, PII-masked text the terms are
 matched longest first without overlap, and a record gets a few dense columns:
 
-- ``lex:type:<label>``: log(1 + hits of terms pointing to that dispute type);
+- ``lex:type:<label>``: log(1 + hits of terms pointing to that dispute type; everyday matter
+  words only where named as the cause);
 - ``lex:cause:<label>``: 1 when such a term is named as the cause of the matter, in a frame
   such as 因宅基地纠纷 or 为索要欠款发生争执 (a cause word before it and a dispute word after
   it, in one clause, and no other term between the cause word and it);
@@ -32,6 +33,9 @@ from nlp.errors import ModelBundleError
 from nlp.labels import DISPUTE_TYPE_IDS, RISK_GRADE_IDS
 
 LEXICON_FILE = "legal_lexicon.json"
+EVERYDAY_SOURCE = "labelling_guide"
+"""Entries from this source are everyday words (工资, 邻居, 欠款) that the n-grams already see;
+they add to ``lex:type`` only where the text names them as the cause."""
 """Name of the lexicon's copy inside a bundle."""
 
 _CLAUSE_END = "，。；！？,.;!?\n"
@@ -60,6 +64,8 @@ class LexiconEntry:
     dispute_type: str | None
     risk_grade: str | None
     escalation: bool
+    counted: bool = True
+    """False for everyday matter words: they count only where named as the cause."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,7 @@ class LegalLexicon:
                 dispute_type=labels.get("dispute_type"),
                 risk_grade=labels.get("risk_grade"),
                 escalation=bool(labels.get("escalation", False)),
+                counted=raw.get("source") != EVERYDAY_SOURCE,
             )
             if entry.dispute_type is not None and entry.dispute_type not in DISPUTE_TYPE_IDS:
                 raise ValueError(f"lexicon entry {entry.id}: unknown dispute type")
@@ -102,6 +109,8 @@ class LegalLexicon:
         self._owner = owner
         ordered = sorted(owner, key=lambda term: (-len(term), term))
         self._pattern = re.compile("|".join(re.escape(term) for term in ordered))
+        markers = document.get("court_markers", {}).get("terms", [])
+        self._court = re.compile("|".join(re.escape(m) for m in markers)) if markers else None
 
     @classmethod
     def from_file(cls, path: Path) -> LegalLexicon:
@@ -126,6 +135,13 @@ class LegalLexicon:
             found.append(LexiconHit(self._owner[match.group()], start, end, in_frame))
         return found
 
+    def court_register(self, texts: Sequence[str]) -> np.ndarray:
+        """``(len(texts),)`` float32: 1 where a text uses the fixed wording of court documents."""
+        if self._court is None:
+            return np.zeros(len(texts), dtype=np.float32)
+        court = self._court
+        return np.fromiter((court.search(t) is not None for t in texts), np.float32, len(texts))
+
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """``(len(texts), len(LEXICON_FEATURE_NAMES))`` float32 columns, in that order."""
         column = {name: i for i, name in enumerate(LEXICON_FEATURE_NAMES)}
@@ -135,7 +151,8 @@ class LegalLexicon:
             for hit in self.hits(text):
                 entry = hit.entry
                 if entry.dispute_type is not None:
-                    counts[column[f"lex:type:{entry.dispute_type}"]] += 1
+                    if entry.counted or hit.in_cause_frame:
+                        counts[column[f"lex:type:{entry.dispute_type}"]] += 1
                     if hit.in_cause_frame:
                         counts[column[f"lex:cause:{entry.dispute_type}"]] = 1
                 if entry.escalation:

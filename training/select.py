@@ -47,6 +47,10 @@ class HeadProbabilities:
             {"dispute_type": scores.types, "risk_grade": scores.grades, "escalation": escalation}
         )
 
+    def rows(self, start: int) -> HeadProbabilities:
+        """The probabilities of the records from ``start`` on."""
+        return HeadProbabilities({head: values[start:] for head, values in self.heads.items()})
+
 
 @dataclass(frozen=True)
 class FoldChoice:
@@ -140,17 +144,22 @@ def cross_select(
     folds: int = 5,
     seed: int = 20261206,
     bias_penalty: float = 0.1,
+    anchor_rows: int = 0,
 ) -> CrossSelection:
     """Select among candidates on k-1 folds, score on the k-th, rotate, pool the held-out rows.
 
     Args:
         candidates: name -> the candidate's probabilities on every record of ``data``.
-        data: the labelled records (the real-text set).
+        data: the labelled records: ``anchor_rows`` records that always take part in fitting and
+            selection (e.g. the gold dev split, so a choice cannot trade call records for court
+            text), then the real-text set that is split into folds.
         folds: number of folds (stratified by dispute type).
         seed: seed of the fold assignment.
+        bias_penalty: pull of the per-class offsets towards zero.
+        anchor_rows: how many leading records are the anchor.
 
     Returns:
-        The per-fold choices and the metrics of the pooled held-out predictions.
+        The per-fold choices and the metrics of the pooled held-out predictions (real rows only).
     """
     if not candidates:
         raise ValueError("need at least one candidate")
@@ -158,7 +167,9 @@ def cross_select(
     pooled = {head: np.zeros_like(next(iter(candidates.values())).heads[head]) for head in HEADS}
     pooled_flags = np.zeros(len(data.records), dtype=bool)
     choices = []
-    for fold, held_out in enumerate(stratified_folds(truth["dispute_type"], folds, seed)):
+    real = np.arange(anchor_rows, len(data.records))
+    for fold, held_in_real in enumerate(stratified_folds(truth["dispute_type"][real], folds, seed)):
+        held_out = real[held_in_real]
         fitting = np.setdiff1d(np.arange(len(data.records)), held_out)
         best: tuple[float, str, dict[str, Affine], float] | None = None
         for name, candidate in sorted(candidates.items()):
@@ -188,9 +199,12 @@ def cross_select(
             )
         pooled_flags[held_out] = pooled["escalation"][held_out, 1] >= threshold
         choices.append(FoldChoice(fold, name, round(score, 4), temperatures, threshold))
-    metrics = _metrics(pooled, truth, 0.5)
+    metrics = _metrics(pooled, truth, 0.5, real)
     metrics["escalation"] = head_metrics(
-        ESCALATION_IDS, truth["escalation"], pooled["escalation"], pooled_flags.astype(np.int64)
+        ESCALATION_IDS,
+        truth["escalation"][real],
+        pooled["escalation"][real],
+        pooled_flags[real].astype(np.int64),
     )
     return CrossSelection(choices, metrics)
 
@@ -220,6 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--candidate", action="append", type=Path, required=True, help="Model bundle directory."
     )
     parser.add_argument("--data", type=Path, required=True, help="Labelled real-text file.")
+    parser.add_argument(
+        "--anchor",
+        type=Path,
+        help="Labelled file always used for fitting and selection, never scored (gold dev).",
+    )
     parser.add_argument("--folds", type=int, default=5, help="Number of folds (default 5).")
     parser.add_argument("--seed", type=int, default=20261206, help="Seed of the folds.")
     parser.add_argument(
@@ -233,22 +252,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     from models.baseline import KeywordTriggerModel
     from models.loading import load_model
 
-    data = read_labelled([arguments.data])
+    real = read_labelled([arguments.data])
+    anchor = read_labelled([arguments.anchor]) if arguments.anchor else None
+    data = real
+    if anchor is not None:
+        data = LabelledSet(anchor.records + real.records, anchor.files + real.files, real.sha256)
+    first_real = len(data.records) - len(real.records)
     candidates = {}
     for path in arguments.candidate:
         model = load_model(path)
         candidates[str(path)] = HeadProbabilities.of(model, data.texts)
         threshold = float(getattr(model, "escalation_threshold_", 0.5))
-        as_trained = plain_metrics(candidates[str(path)], data, threshold)
+        as_trained = plain_metrics(candidates[str(path)].rows(first_real), real, threshold)
         print(summary_line(f"as trained: {path.name}", as_trained))
-    keywords = HeadProbabilities.of(KeywordTriggerModel(), data.texts)
-    print(summary_line("keyword baseline", plain_metrics(keywords, data, 0.5)))
+    keywords = HeadProbabilities.of(KeywordTriggerModel(), real.texts)
+    print(summary_line("keyword baseline", plain_metrics(keywords, real, 0.5)))
     selection = cross_select(
         candidates,
         data,
         folds=arguments.folds,
         seed=arguments.seed,
         bias_penalty=arguments.bias_penalty,
+        anchor_rows=first_real,
     )
     print(summary_line(f"selected, {arguments.folds}-fold held out", selection.metrics))
     for choice in selection.choices:

@@ -56,10 +56,15 @@ def test_lexicon_cause_frame_needs_both_sides_in_one_clause(lexicon):
 
 
 def test_lexicon_features_count_types_and_flag_grades(lexicon):
-    matrix = lexicon.features(["因工资问题发生纠纷，拖欠工资两个月", "毒品交易", "今天天气很好"])
-    assert matrix.shape == (3, len(LEXICON_FEATURE_NAMES))
-    assert matrix[0, _column("lex:type:wages")] == pytest.approx(np.log1p(2))
+    matrix = lexicon.features(
+        ["因工资问题发生纠纷，拖欠工资两个月", "毒品交易", "今天天气很好", "劳动争议，劳动报酬"]
+    )
+    assert matrix.shape == (4, len(LEXICON_FEATURE_NAMES))
+    # an everyday word (工资) counts only where it is named as the cause
+    assert matrix[0, _column("lex:type:wages")] == pytest.approx(np.log1p(1))
     assert matrix[0, _column("lex:cause:wages")] == 1.0
+    assert matrix[3, _column("lex:type:wages")] == pytest.approx(np.log1p(2))
+    assert matrix[3, _column("lex:cause:wages")] == 0.0
     assert matrix[1, _column("lex:type:other")] > 0 and matrix[1, _column("lex:cause:other")] == 0
     assert not matrix[2].any()
 
@@ -131,3 +136,30 @@ def test_lexicon_features_need_a_lexicon():
 
     with pytest.raises(ValueError, match="LegalLexicon"):
         NgramFeaturizer(FeatureConfig(legal_lexicon=True))
+
+
+def test_lexicon_court_register_needs_court_wording(lexicon):
+    flags = lexicon.court_register(["被告人张某因债务纠纷将李某打伤", "老板欠我工资不给"])
+    assert flags.tolist() == [1.0, 0.0]
+
+
+def test_keyword_gate_reads_keywords_only_in_court_text(lexicon):
+    from models.features import FeatureConfig, NgramFeaturizer, keyword_feature_names
+    from nlp.pipeline import analyse
+
+    texts = ["被告人因欠款与被害人发生争执", "他欠款不还"]
+    analyses = analyse(texts)
+    gated = NgramFeaturizer(
+        FeatureConfig(legal_lexicon=True, keyword_features=True, keyword_gate="court"), lexicon
+    ).fit(analyses)
+    matrix = gated.transform(analyses).toarray()
+    debt = gated.n_ngram_features + gated.dense_feature_names.index("keyword:debt")
+    assert matrix[0, debt] == 1.0 and matrix[1, debt] == 0.0
+    assert "keyword:debt" in keyword_feature_names()
+
+
+def test_keyword_gate_needs_keywords_and_lexicon():
+    from models.features import FeatureConfig
+
+    with pytest.raises(ValueError, match="keyword_gate"):
+        FeatureConfig(legal_lexicon=True, keyword_gate="court")

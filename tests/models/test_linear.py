@@ -143,3 +143,28 @@ def test_linear_fit_rejects_bad_training_input(texts, labels, message):
 def test_linear_results_pass_pydantic_validation(model):
     for result in model.predict(SAMPLES):
         assert Triage.model_validate(result.model_dump()) == result
+
+
+def test_linear_calibration_offsets_survive_a_round_trip(tiny_set, tmp_path):
+    calibration = CalibrationData(
+        tiny_set.texts[::7],
+        tiny_set.dispute_types[::7],
+        tiny_set.risk_grades[::7],
+        tiny_set.escalations[::7],
+    )
+    model = LinearTriageModel().fit(
+        tiny_set.texts,
+        tiny_set.dispute_types,
+        tiny_set.risk_grades,
+        tiny_set.escalations,
+        calibration=calibration,
+    )
+    assert all(model.heads_[head].offsets is not None for head in model.heads_)
+    model.save(tmp_path / "bundle")
+    loaded = LinearTriageModel.load(tmp_path / "bundle")
+    for head, state in model.heads_.items():
+        np.testing.assert_allclose(loaded.heads_[head].offsets, state.offsets)
+    texts = SAMPLES + tiny_set.texts[:3]
+    assert [r.dispute_type.scores for r in loaded.predict(texts)] == [
+        r.dispute_type.scores for r in model.predict(texts)
+    ]

@@ -87,3 +87,12 @@ def test_read_labelled_refuses_empty_input(tmp_path):
     with pytest.raises(InputFileError) as caught:
         read_labelled([path])
     assert caught.value.code == "NO_RECORDS"
+
+
+def test_default_model_calibrates_on_the_real_set_only_when_it_is_there(tmp_path):
+    from training.default_model import GOLD_DIR, calibration_files
+
+    assert calibration_files(tmp_path / "absent.jsonl") == [GOLD_DIR / "dev.jsonl"]
+    present = tmp_path / "real.jsonl"
+    present.write_text("", "utf-8")
+    assert calibration_files(present) == [GOLD_DIR / "dev.jsonl", present]
