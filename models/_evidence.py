@@ -236,6 +236,10 @@ def ranked_evidence(
             EVIDENCE_PER_HEAD,
             len(items) + (EVIDENCE_MODEL_WITH_CUES if items else EVIDENCE_MODEL_PER_HEAD),
         )
+        if head == "escalation" and not escalation:
+            # Nothing flagged: the words that lowered the probability (本人, 投诉, 协调) explain
+            # nothing a call-taker acts on; only cues (negated or reconciled violence) are shown.
+            room = len(items)
         for item in model_items:
             if len(items) < room and not _overlaps(item["start"], item["end"], spans):
                 spans.append((item["start"], item["end"]))
@@ -244,6 +248,45 @@ def ranked_evidence(
     for rest in by_head.values():
         ranked.extend(rest)
     return ranked
+
+
+def lead_with_spans(
+    head: str,
+    spans: Sequence[tuple[int, int]],
+    analysis: Analysis,
+    evidence: Sequence[EvidenceItem],
+) -> list[EvidenceItem]:
+    """``evidence`` with phrases at the given masked-text spans put first for ``head``.
+
+    For phrases the model knows by name (a legal-lexicon term such as 宅基地 or 民间借贷 that is a
+    feature of the model): up to ``EVIDENCE_MODEL_PER_HEAD`` of them lead the head's list with the
+    head's top weight, and then at most ``EVIDENCE_MODEL_WITH_CUES`` saliency phrases that do not
+    overlap them follow, as for cue phrases.
+    """
+    own = [item for item in evidence if item["head"] == head]
+    top = max((item["weight"] for item in own), default=1.0)
+    leading: list[EvidenceItem] = []
+    taken: list[tuple[int, int]] = []
+    for start, end in spans:
+        source_start, source_end = analysis.source_span(start, end)
+        if len(leading) == EVIDENCE_MODEL_PER_HEAD or _overlaps(source_start, source_end, taken):
+            continue
+        taken.append((source_start, source_end))
+        leading.append(
+            {
+                "head": head,
+                "phrase": analysis.source[source_start:source_end],
+                "start": source_start,
+                "end": source_end,
+                "weight": round(top, 4),
+                "source": "model",
+            }
+        )
+    if not leading:
+        return list(evidence)
+    rest = [item for item in own if not _overlaps(item["start"], item["end"], taken)]
+    others = [item for item in evidence if item["head"] != head]
+    return leading + rest[:EVIDENCE_MODEL_WITH_CUES] + others
 
 
 def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:

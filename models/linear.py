@@ -23,7 +23,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from models._evidence import EvidenceItem, head_saliency, phrase_characters, salient_phrases
+from models._evidence import (
+    EvidenceItem,
+    head_saliency,
+    lead_with_spans,
+    phrase_characters,
+    salient_phrases,
+)
 from models._results import build_triage
 from models._targets import label_indices, manifest_labels
 from models.bundle import Manifest, read_arrays, read_json_file, read_manifest, write_bundle
@@ -315,7 +321,17 @@ class LinearTriageModel(ReviewSettings):
         evidence: list[EvidenceItem] = []
         for head, head_row in zip(HEADS, saliency, strict=True):
             evidence.extend(salient_phrases(head, head_row, analysis, allowed))
-        return evidence
+        if self.lexicon is None:
+            return evidence
+        label = DISPUTE_TYPE_IDS[chosen["dispute_type"]]
+        named = [
+            hit
+            for hit in self.lexicon.hits(analysis.masked)
+            if hit.entry.dispute_type == label and (hit.in_cause_frame or hit.entry.counted)
+        ]
+        named.sort(key=lambda hit: (not hit.in_cause_frame, hit.start))
+        spans = [(hit.start, hit.end) for hit in named]
+        return lead_with_spans("dispute_type", spans, analysis, evidence)
 
     def _directions(self) -> dict[str, np.ndarray]:
         cached: dict[str, np.ndarray] | None = getattr(self, "_direction_cache", None)

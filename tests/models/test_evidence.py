@@ -130,3 +130,34 @@ def test_linear_evidence_on_traditional_input_marks_cue_spans_in_the_original(mo
     cues = [e for e in result.evidence if e.source == "cue"]
     assert any("菜刀" in e.phrase for e in cues)
     assert all(text[e.start : e.end] == e.phrase for e in result.evidence)
+
+
+def test_evidence_for_an_unflagged_escalation_is_cues_only(tiny_linear_bundle):
+    from models.linear import LinearTriageModel
+
+    model = LinearTriageModel.load(tiny_linear_bundle)
+    results = model.predict(
+        ["报警人称楼上天天噪音扰民，双方情绪平稳。", "借了五万元不还，经劝说已离开"]
+    )
+    calm = [result for result in results if not result.escalation.flag]
+    assert calm
+    for result in calm:
+        assert all(item.source == "cue" for item in result.evidence if item.head == "escalation")
+
+
+def test_lexicon_terms_lead_the_dispute_type_evidence(tiny_set, tmp_path):
+    from pathlib import Path
+
+    from models.features import FeatureConfig
+    from models.lexicon import LegalLexicon
+    from models.linear import LinearConfig, LinearTriageModel
+
+    curated = Path(__file__).resolve().parents[2] / "datasets" / "lexicon" / "legal_lexicon.json"
+    model = LinearTriageModel(
+        LinearConfig(features=FeatureConfig(legal_lexicon=True)),
+        lexicon=LegalLexicon.from_file(curated),
+    ).fit(tiny_set.texts, tiny_set.dispute_types, tiny_set.risk_grades, tiny_set.escalations)
+    (result,) = model.predict(["报警人称宅基地边界不清，邻居砌墙占了我家地，双方情绪平稳。"])
+    assert result.dispute_type.label == "land"
+    type_items = [item for item in result.evidence if item.head == "dispute_type"]
+    assert type_items[0].phrase == "宅基地"
