@@ -328,9 +328,13 @@ def fold_gain(
     folds: int = 5,
     seed: int = 20261206,
     min_confidence: float = 0.9,
+    adapt_on_one_fold: bool = True,
     progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Adapt on one fold's texts (labels unused), score both models on the other folds; rotate.
+
+    With ``adapt_on_one_fold=False`` it is the other way round: adapt on the texts of all folds
+    but one, score on that one. ``model`` must not have been calibrated on ``real``.
 
     Returns:
         One row per fold: records adapted on, weak labels kept, and the base and adapted type
@@ -342,10 +346,9 @@ def fold_gain(
     rows = []
     texts = real.texts
     base_predictions = predict_all(model, texts)
-    for fold, unlabelled in enumerate(
-        stratified_folds(truth_indices(real)["dispute_type"], folds, seed)
-    ):
-        scored = np.setdiff1d(np.arange(len(texts)), unlabelled)
+    for fold, one in enumerate(stratified_folds(truth_indices(real)["dispute_type"], folds, seed)):
+        rest = np.setdiff1d(np.arange(len(texts)), one)
+        unlabelled, scored = (one, rest) if adapt_on_one_fold else (rest, one)
         held = LabelledSet(tuple(real.records[i] for i in scored), real.files, real.sha256)
         adapted, weak, seconds = adapt(
             model,

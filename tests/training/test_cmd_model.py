@@ -117,3 +117,64 @@ def test_metric_table_has_a_header_for_every_cell():
     assert headers[:3] == ["model", "set", "n"]
     assert cells["model"] == "baseline" and cells["set"] == "gold-test"
     assert cells["type F1"] == "0.900" and cells["kept acc"] == "-"
+
+
+def test_cli_adapt_writes_a_bundle_that_records_its_weak_labels(tmp_path, tiny_set):
+    data = write_set(tmp_path / "train.jsonl", tiny_set)
+    base = tmp_path / "base"
+    trained = runner.invoke(app, ["train", "--data", str(data), "--output", str(base)])
+    assert trained.exit_code == 0, trained.output
+    unlabelled = tmp_path / "site.jsonl"
+    unlabelled.write_text(
+        "".join(
+            json.dumps({"text": text}, ensure_ascii=False) + "\n"
+            for text in [
+                "被告人因民间借贷纠纷多次催讨欠款未果",
+                "老板拖欠工资三个月不给",
+                "今天天气不错",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "adapt",
+            "--model",
+            str(base),
+            "--unlabelled",
+            str(unlabelled),
+            "--data",
+            str(data),
+            "--output",
+            str(tmp_path / "adapted"),
+            "--min-confidence",
+            "0.6",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "adapted" / "manifest.json").read_text("utf-8"))
+    weak = manifest["training"]["weak_labels"]
+    assert weak["unlabelled"] == 3 and 1 <= weak["kept"] <= 2
+    assert set(weak["heads"]) == {"dispute_type", "risk_grade", "escalation"}
+    assert load_model(tmp_path / "adapted").predict(["老板拖欠工资"])[0].dispute_type.label
+
+
+def test_cli_adapt_refuses_a_confidence_outside_zero_to_one(tmp_path, tiny_set):
+    data = write_set(tmp_path / "train.jsonl", tiny_set)
+    result = runner.invoke(
+        app,
+        [
+            "adapt",
+            "--unlabelled",
+            str(data),
+            "--data",
+            str(data),
+            "--output",
+            str(tmp_path / "x"),
+            "--min-confidence",
+            "1.5",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "min-confidence" in result.output
