@@ -418,8 +418,24 @@ def evaluate(
             target = report if label == "model" else report / label
             write_report(target, results, sets, scored.version)
     console.print(table)
+    calibrated_on = calibration_sets(directory, data)
+    if calibrated_on:
+        typer.echo(
+            "note: the model was calibrated on "
+            + ", ".join(calibrated_on)
+            + "; its figures there are in-sample (cross-validate with python -m training.select)"
+        )
     if report:
         typer.echo(f"report written to {report}")
+
+
+def calibration_sets(directory: Path, paths: list[Path]) -> list[str]:
+    """Which of ``paths`` the bundle at ``directory`` was calibrated on (by resolved path)."""
+    from models.bundle import read_manifest
+
+    calibration = read_manifest(directory).training.get("calibration") or {}
+    used = {Path(file).resolve() for file in calibration.get("files", [])}
+    return [str(path) for path in paths if path.resolve() in used]
 
 
 def set_names(paths: list[Path]) -> list[str]:

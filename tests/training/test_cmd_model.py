@@ -178,3 +178,22 @@ def test_cli_adapt_refuses_a_confidence_outside_zero_to_one(tmp_path, tiny_set):
     )
     assert result.exit_code == 2
     assert "min-confidence" in result.output
+
+
+def test_cli_evaluate_says_when_a_set_was_used_for_calibration(tmp_path, tiny_set):
+    data = write_set(tmp_path / "train.jsonl", tiny_set)
+    calibration = write_set(tmp_path / "calibration.jsonl", tiny_set, step=5)
+    other = write_set(tmp_path / "other.jsonl", tiny_set, step=7)
+    model = tmp_path / "model"
+    trained = runner.invoke(
+        app,
+        ["train", "--data", str(data), "--calibration", str(calibration), "--output", str(model)],
+    )
+    assert trained.exit_code == 0, trained.output
+    on_other = runner.invoke(app, ["evaluate", "--model", str(model), "--data", str(other)])
+    assert on_other.exit_code == 0 and "in-sample" not in on_other.output
+    on_calibration = runner.invoke(
+        app, ["evaluate", "--model", str(model), "--data", str(calibration)]
+    )
+    assert on_calibration.exit_code == 0
+    assert "calibrated on" in on_calibration.output and "in-sample" in on_calibration.output
