@@ -43,8 +43,7 @@ def adapt(
     from models.linear import LinearTriageModel
     from models.loading import load_model
     from training.adapt import adapt as run_adapt
-    from training.adapt import read_unlabelled
-    from training.data import read_labelled
+    from training.data import read_labelled, read_texts
     from training.default_model import ensure_default_model
     from training.train import training_record
 
@@ -58,7 +57,7 @@ def adapt(
         calibration_set = (
             read_labelled(calibration, text_column=text_column) if calibration else None
         )
-        texts = read_unlabelled(unlabelled, text_column)
+        texts = read_texts(unlabelled, text_column=text_column, row_code="INVALID_TRAINING_ROW")
         adapted, weak, seconds = run_adapt(
             base,
             training,

@@ -279,7 +279,8 @@ def pretrain(
     from models.transformer import EncoderShape
     from models.transformer.pretrain import PretrainConfig
     from models.transformer.pretrain import pretrain as run_pretraining
-    from training.transformer import read_texts, set_threads
+    from training.data import read_texts
+    from training.transformer import set_threads
 
     set_threads(threads)
     texts = read_texts(data, text_column=text_column)

@@ -17,7 +17,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -299,24 +298,6 @@ def adapt(
         progress=progress,
     )
     return adapted, weak, time.perf_counter() - started
-
-
-def read_unlabelled(paths: Sequence[Path], text_column: str = "text") -> list[str]:
-    """Texts of unlabelled record files (labels, if any, are ignored)."""
-    from models.io import iter_rows
-    from nlp.errors import InputFileError, InvalidRecordError
-    from nlp.validate import validate_text
-
-    texts = []
-    for path in paths:
-        for number, row in iter_rows(Path(path)):
-            try:
-                texts.append(validate_text(row.get(text_column)))
-            except InvalidRecordError as error:
-                raise InputFileError(
-                    f"{path} row {number}: {error.message}", code="INVALID_TRAINING_ROW"
-                ) from None
-    return texts
 
 
 def fold_gain(

@@ -17,6 +17,10 @@ from nlp.labels import parse_dispute_type, parse_escalation, parse_risk_grade
 from nlp.validate import validate_text
 
 
+LABEL_COLUMNS = ("dispute_type", "risk_grade", "escalation")
+"""The label fields every labelled record has."""
+
+
 @dataclass(frozen=True, slots=True)
 class LabelledRecord:
     """One record with its three labels."""
@@ -85,6 +89,14 @@ def read_labelled(
     records: list[LabelledRecord] = []
     for path in paths:
         for number, row in iter_rows(Path(path), file_format):
+            missing = [label for label in LABEL_COLUMNS if label not in row]
+            if missing:
+                raise InputFileError(
+                    f"{path} row {number} has no {', '.join(missing)}: training and evaluation "
+                    f"need labelled records ({', '.join(LABEL_COLUMNS)}); to triage unlabelled "
+                    "records use triage score",
+                    code="MISSING_LABEL",
+                )
             try:
                 record = LabelledRecord(
                     id=str(row.get("id", f"{Path(path).name}:{number}")),
@@ -110,3 +122,26 @@ def read_labelled(
     if not records:
         raise InputFileError("the input files hold no records", code="NO_RECORDS")
     return LabelledSet(tuple(records), tuple(str(p) for p in paths), digest.hexdigest())
+
+
+def read_texts(
+    paths: Sequence[Path], *, text_column: str = "text", row_code: str = "INVALID_PRETRAINING_ROW"
+) -> list[str]:
+    """Unlabelled texts from JSONL/CSV/Parquet files (labels, if any, are ignored).
+
+    Raises:
+        InputFileError: a file is unreadable or a row's text is invalid (code ``row_code``,
+            naming file and row, never the text); code ``NO_RECORDS`` when there is no row.
+    """
+    texts: list[str] = []
+    for path in paths:
+        for number, row in iter_rows(Path(path)):
+            try:
+                texts.append(validate_text(row.get(text_column)))
+            except InvalidRecordError as error:
+                raise InputFileError(
+                    f"{path} row {number}: {error.message}", code=row_code
+                ) from None
+    if not texts:
+        raise InputFileError("the input files hold no records", code="NO_RECORDS")
+    return texts

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from models.io import iter_rows
 from models.linear import Progress
 from models.threads import limit_torch_threads
-from nlp.errors import InputFileError, InvalidRecordError
-from nlp.validate import validate_text
 from training.data import LabelledSet
 from training.train import (
     TrainingRun,
@@ -28,27 +25,6 @@ def set_threads(threads: int | None) -> None:
         import torch  # noqa: F401  (loaded first, so that the limit below applies to it)
 
         limit_torch_threads(threads)
-
-
-def read_texts(paths: Sequence[Path], *, text_column: str = "text") -> list[str]:
-    """Unlabelled texts from JSONL/CSV/Parquet files (labels, if any, are ignored).
-
-    Raises:
-        InputFileError: a file is unreadable or a row's text is invalid (code
-            ``INVALID_PRETRAINING_ROW``, naming file and row, never the text).
-    """
-    texts: list[str] = []
-    for path in paths:
-        for number, row in iter_rows(Path(path)):
-            try:
-                texts.append(validate_text(row.get(text_column)))
-            except InvalidRecordError as error:
-                raise InputFileError(
-                    f"{path} row {number}: {error.message}", code="INVALID_PRETRAINING_ROW"
-                ) from None
-    if not texts:
-        raise InputFileError("the input files hold no records", code="NO_RECORDS")
-    return texts
 
 
 def train_transformer(
