@@ -153,17 +153,7 @@ def salient_phrases(
         if end - start < EVIDENCE_MIN_CHARS or _overlaps(start, end, taken):
             continue
         taken.append((start, end))
-        source_start, source_end = analysis.source_span(start, end)
-        evidence.append(
-            {
-                "head": head,
-                "phrase": analysis.source[source_start:source_end],
-                "start": source_start,
-                "end": source_end,
-                "weight": round(weight, 4),
-                "source": "model",
-            }
-        )
+        evidence.append(_item(head, analysis, *analysis.source_span(start, end), weight, "model"))
     return evidence
 
 
@@ -222,16 +212,7 @@ def ranked_evidence(
             start, end = analysis.source_span(cue.start, cue.end)
             if len(items) < EVIDENCE_PER_HEAD and not _overlaps(start, end, spans):
                 spans.append((start, end))
-                items.append(
-                    {
-                        "head": head,
-                        "phrase": analysis.source[start:end],
-                        "start": start,
-                        "end": end,
-                        "weight": round(top, 4),
-                        "source": "cue",
-                    }
-                )
+                items.append(_item(head, analysis, start, end, top, "cue"))
         room = min(
             EVIDENCE_PER_HEAD,
             len(items) + (EVIDENCE_MODEL_WITH_CUES if items else EVIDENCE_MODEL_PER_HEAD),
@@ -272,21 +253,26 @@ def lead_with_spans(
         if len(leading) == EVIDENCE_MODEL_PER_HEAD or _overlaps(source_start, source_end, taken):
             continue
         taken.append((source_start, source_end))
-        leading.append(
-            {
-                "head": head,
-                "phrase": analysis.source[source_start:source_end],
-                "start": source_start,
-                "end": source_end,
-                "weight": round(top, 4),
-                "source": "model",
-            }
-        )
+        leading.append(_item(head, analysis, source_start, source_end, top, "model"))
     if not leading:
         return list(evidence)
     rest = [item for item in own if not _overlaps(item["start"], item["end"], taken)]
     others = [item for item in evidence if item["head"] != head]
     return leading + rest[:EVIDENCE_MODEL_WITH_CUES] + others
+
+
+def _item(
+    head: str, analysis: Analysis, start: int, end: int, weight: float, source: str
+) -> EvidenceItem:
+    """One evidence dict for the source-text span ``[start, end)``."""
+    return {
+        "head": head,
+        "phrase": analysis.source[start:end],
+        "start": start,
+        "end": end,
+        "weight": round(weight, 4),
+        "source": source,
+    }
 
 
 def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
