@@ -168,3 +168,18 @@ def test_linear_calibration_offsets_survive_a_round_trip(tiny_set, tmp_path):
     assert [r.dispute_type.scores for r in loaded.predict(texts)] == [
         r.dispute_type.scores for r in model.predict(texts)
     ]
+
+
+def test_linear_inference_does_not_import_scikit_learn(tiny_linear_bundle):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path; from models.loading import load_model; "
+        f"m = load_model(Path({str(tiny_linear_bundle)!r})); m.predict(['楼上漏水']); "
+        "print('sklearn' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
