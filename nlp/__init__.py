@@ -40,7 +40,7 @@ from nlp.segment import (
     domain_dictionary_sha256,
     get_segmenter,
 )
-from nlp.validate import validate_text
+from nlp.validate import validate_id, validate_text
 
 __all__ = [
     "CUE_FEATURE_NAMES",
@@ -83,6 +83,7 @@ __all__ = [
     "parse_dispute_type",
     "parse_escalation",
     "parse_risk_grade",
+    "validate_id",
     "validate_text",
     "warm_up",
 ]

@@ -79,3 +79,56 @@ def parse_escalation(value: object) -> bool:
         if word in _FALSE_WORDS:
             return False
     raise UnknownLabelError("escalation must be true/false (or 1/0, 是/否)")
+
+
+ESCALATION_NAMES: Final = MappingProxyType({True: "是", False: "否"})
+"""Escalation flag -> Chinese display name."""
+
+
+def _canonical(value: object, labels: MappingProxyType[str, str], field: str) -> str:
+    if isinstance(value, str):
+        if value in labels:
+            return value
+        for label_id, display in labels.items():
+            if value == display:
+                return label_id
+    known = ", ".join(f"{k} ({v})" for k, v in labels.items())
+    raise UnknownLabelError(
+        f"{field} must be exactly one of {known}; got another value of type {type(value).__name__}"
+    )
+
+
+def canonical_dispute_type(value: object) -> str:
+    """Stable id of a dispute type given exactly as its id or its Chinese display name.
+
+    Unlike ``parse_dispute_type`` nothing is folded: ``"LAND"`` or ``" land"`` is refused.
+
+    Raises:
+        UnknownLabelError: the value is neither.
+    """
+    return _canonical(value, DISPUTE_TYPES, "dispute_type")
+
+
+def canonical_risk_grade(value: object) -> str:
+    """Stable id of a risk grade given exactly as its id or its Chinese display name.
+
+    Raises:
+        UnknownLabelError: the value is neither.
+    """
+    return _canonical(value, RISK_GRADES, "risk_grade")
+
+
+def canonical_escalation(value: object) -> bool:
+    """The escalation flag given as a JSON boolean or its Chinese name (``是``/``否``).
+
+    Unlike ``parse_escalation``, ``1``, ``"yes"`` or ``"真"`` are refused.
+
+    Raises:
+        UnknownLabelError: the value is neither.
+    """
+    if isinstance(value, bool):
+        return value
+    for flag, display in ESCALATION_NAMES.items():
+        if isinstance(value, str) and value == display:
+            return flag
+    raise UnknownLabelError("escalation must be true or false (or 是/否)")

@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from nlp.labels import (
     DISPUTE_TYPES,
     RISK_GRADES,
-    parse_dispute_type,
-    parse_escalation,
-    parse_risk_grade,
+    canonical_dispute_type,
+    canonical_escalation,
+    canonical_risk_grade,
 )
 from nlp.validate import validate_text
 from service.deps import JsonBody, OperatorDep, StateDep
@@ -34,6 +34,10 @@ from service.schemas import EXAMPLE_TEXTS, RecordText, error_responses
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
 _LABEL_VALUE = WithJsonSchema({"type": "string"})
+
+MAX_RECORD_INDEX = 100_000
+"""The largest batch size settings allow (``limits.max_batch_records``); far below 2**63, so no
+index overflows SQLite."""
 
 
 class FeedbackRequest(BaseModel):
@@ -64,7 +68,10 @@ class FeedbackRequest(BaseModel):
     record_index: int = Field(
         default=0,
         ge=0,
-        description="The record's position in a /v1/triage/batch request; 0 for /v1/triage.",
+        le=MAX_RECORD_INDEX,
+        strict=True,
+        description="The record's position in a /v1/triage/batch request; 0 for /v1/triage. "
+        "Below limits.max_batch_records (VALIDATION_ERROR otherwise).",
     )
     text: RecordText
     dispute_type: Annotated[Any, _LABEL_VALUE] = Field(
@@ -78,7 +85,7 @@ class FeedbackRequest(BaseModel):
         + ")."
     )
     escalation: Annotated[Any, WithJsonSchema({"type": "boolean"})] = Field(
-        description="Whether violence is escalating: true/false (also 是/否)."
+        description="Whether violence is escalating: true/false (or 是/否); nothing else."
     )
 
 
@@ -125,7 +132,8 @@ StoreDep = Annotated[FeedbackStore, Depends(get_store)]
     summary="Confirm or correct a prediction",
     description="Stores the right labels of a prediction with its masked text (normalised, "
     "phone/ID/card numbers and plates replaced) and the operator of the API key. Labels are "
-    "ids or Chinese names; others are UNKNOWN_LABEL. A request_id that the audit log does not "
+    "exactly the ids or the Chinese names (escalation: true/false or 是/否); others, such as "
+    "LAND, yes or 1, are UNKNOWN_LABEL. A request_id that the audit log does not "
     "hold is UNKNOWN_REQUEST_ID; a text other than the one that prediction was made on (checked "
     "against the salted SHA-256 kept at prediction time) is FEEDBACK_TEXT_MISMATCH (409). More "
     "than feedback.max_per_minute corrections from one operator in 60 s are RATE_LIMITED (429, "
@@ -149,11 +157,18 @@ async def post_feedback(
             "(feedback.max_per_minute)",
             headers={"Retry-After": str(wait_s)},
         )
-    text = validate_text(body.text, max_chars=state.settings.limits.max_text_chars)
+    limits = state.settings.limits
+    if body.record_index >= limits.max_batch_records:
+        raise ApiError(
+            "VALIDATION_ERROR",
+            f"the request does not match the schema: record_index must be below "
+            f"limits.max_batch_records ({limits.max_batch_records})",
+        )
+    text = validate_text(body.text, max_chars=limits.max_text_chars)
     corrected = Labels(
-        parse_dispute_type(body.dispute_type),
-        parse_risk_grade(body.risk_grade),
-        parse_escalation(body.escalation),
+        canonical_dispute_type(body.dispute_type),
+        canonical_risk_grade(body.risk_grade),
+        canonical_escalation(body.escalation),
     )
     try:
         stored = await anyio.to_thread.run_sync(

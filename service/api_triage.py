@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from nlp.errors import InvalidRecordError
-from nlp.validate import validate_text
+from nlp.validate import validate_id, validate_text
 from service.deps import HolderDep, JsonBody, OperatorDep, StateDep
 from service.errors import ApiError
 from service.feedback import AuditEntry
 from service.handlers import request_id_of
-from service.records import error_entry, prepare_records, result_entry
+from service.records import error_entry, prepare_records, result_entry, safe_id
 from service.schemas import (
     BatchRequest,
     BatchResponse,
@@ -33,7 +33,8 @@ router = APIRouter(prefix="/v1", tags=["triage"])
     summary="Triage one record",
     description="Dispute type, risk grade (with colour), escalation, review flag, evidence, cues "
     "and suggestions for one record. An empty, non-text or too long text is a 422 with code "
-    "EMPTY_TEXT, NOT_TEXT or TEXT_TOO_LONG.",
+    "EMPTY_TEXT, NOT_TEXT or TEXT_TOO_LONG; a text with a lone surrogate or NUL is "
+    "INVALID_CHARACTERS; an id that is not a string or an integer is INVALID_ID.",
 )
 async def triage_one(
     body: TriageRequest,
@@ -45,9 +46,10 @@ async def triage_one(
     """Triage one record."""
     request.state.record_count = 1
     try:
+        record_id = validate_id(body.id)
         text = validate_text(body.text, max_chars=state.settings.limits.max_text_chars)
     except InvalidRecordError as error:
-        state.metrics.observe_entries([error_entry(body.id, error)])
+        state.metrics.observe_entries([error_entry(safe_id(body.id), error)])
         raise
     began = time.perf_counter()
     results = await state.runner.run(holder.model.predict, [text])
@@ -65,7 +67,7 @@ async def triage_one(
             )
         ]
     )
-    entry = result_entry(body.id, results[0])
+    entry = result_entry(record_id, results[0])
     state.metrics.observe_entries([entry])
     return JSONResponse(entry)
 

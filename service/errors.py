@@ -68,6 +68,12 @@ ERROR_CODES: Final = MappingProxyType(
         "NOT_TEXT": ErrorCode(422, "the text field is missing or not a string"),
         "EMPTY_TEXT": ErrorCode(422, "the text is empty or only whitespace"),
         "TEXT_TOO_LONG": ErrorCode(422, "the text is longer than limits.max_text_chars"),
+        "INVALID_CHARACTERS": ErrorCode(
+            422, "the text holds a lone surrogate or NUL: not UTF-8 text"
+        ),
+        "INVALID_ID": ErrorCode(
+            422, "the id is not a string or an integer (a boolean, beyond 64 bits, not UTF-8)"
+        ),
         # Feedback (POST /v1/feedback) and the feedback database.
         "UNKNOWN_LABEL": ErrorCode(422, "a label is not a known id or Chinese name"),
         "UNKNOWN_REQUEST_ID": ErrorCode(422, "no prediction was served under that request id"),
@@ -96,6 +102,9 @@ ERROR_CODES: Final = MappingProxyType(
         "MODEL_BUNDLE_ERROR": ErrorCode(422, "the bundle cannot be loaded"),
         "UNKNOWN_COMPONENT": ErrorCode(422, "the bundle names an unknown architecture"),
         "WARMUP_FAILED": ErrorCode(422, "the model failed its warm-up predictions"),
+        "BUNDLE_SELF_CHECK_FAILED": ErrorCode(
+            422, "the bundle loads but cannot predict its self-check texts"
+        ),
         # Start-up and commands (never an HTTP reply).
         "SETTINGS_INVALID": ErrorCode(None, "a setting has an invalid value"),
         "CONFIG_FILE_NOT_FOUND": ErrorCode(None, "--config / TRIAGE_CONFIG_FILE names no file"),
@@ -111,6 +120,11 @@ ERROR_CODES: Final = MappingProxyType(
         "MALFORMED_LINE": ErrorCode(None, "an input line is not valid JSON/CSV (names the line)"),
         "MALFORMED_FILE": ErrorCode(None, "the input is not a readable Parquet file"),
         "NOT_UTF8": ErrorCode(None, "the input is not UTF-8 text"),
+        "PORT_IN_USE": ErrorCode(None, "serve: another process listens on server.port"),
+        "LISTEN_FAILED": ErrorCode(None, "serve: the server cannot listen on host:port"),
+        "INVALID_OPTION": ErrorCode(None, "a command-line option has a value the command refuses"),
+        "MISSING_DEPENDENCY": ErrorCode(None, "an optional package the command needs is missing"),
+        "UNEXPECTED_ERROR": ErrorCode(None, "a command failed unexpectedly (exit status 1)"),
     }
 )
 """Every code the service layer reports -> its status and meaning."""

@@ -1,7 +1,8 @@
 """Records in, one entry per record out: shared by the HTTP service, ``predict`` and ``score``.
 
 An entry is ``{"id": ..., <Triage fields>}`` for a triaged record and ``{"id": ..., "error":
-{"code", "message"}}`` for a record that cannot be triaged (empty, not text, too long), so bad
+{"code", "message"}}`` for a record that cannot be triaged (empty, not text, too long, not UTF-8
+text, a bad id), so bad
 input never aborts a batch and never disappears.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from models.protocol import Triage, TriageModel
 from nlp.errors import InvalidRecordError
-from nlp.validate import validate_text
+from nlp.validate import validate_id, validate_text
 
 RecordId = str | int | None
 Entry = dict[str, Any]
@@ -62,9 +63,7 @@ class PreparedRecords:
         ]
 
 
-def prepare_records(
-    records: Sequence[tuple[RecordId, object]], *, max_chars: int
-) -> PreparedRecords:
+def prepare_records(records: Sequence[tuple[object, object]], *, max_chars: int) -> PreparedRecords:
     """Validate each record's text.
 
     Args:
@@ -72,20 +71,33 @@ def prepare_records(
         max_chars: the longest text accepted.
 
     Returns:
-        The split records.
+        The split records; a record whose id is not valid (``INVALID_ID``) is an error entry
+        with id ``None``.
     """
+    ids: list[RecordId] = []
     texts: list[str] = []
     errors: dict[int, InvalidRecordError] = {}
-    for position, (_, value) in enumerate(records):
+    for position, (record_id, value) in enumerate(records):
+        ids.append(safe_id(record_id))
         try:
+            validate_id(record_id)
             texts.append(validate_text(value, max_chars=max_chars))
         except InvalidRecordError as error:
             errors[position] = error
-    return PreparedRecords(tuple(r[0] for r in records), tuple(texts), errors)
+    return PreparedRecords(tuple(ids), tuple(texts), errors)
+
+
+def safe_id(record_id: object) -> RecordId:
+    """The id to write back for a record: the id itself, or ``None`` when it is not a valid id
+    (a boolean, a lone surrogate...), so that nothing unwritable is echoed."""
+    try:
+        return validate_id(record_id)
+    except InvalidRecordError:
+        return None
 
 
 def triage_records(
-    model: TriageModel, records: Sequence[tuple[RecordId, object]], *, max_chars: int
+    model: TriageModel, records: Sequence[tuple[object, object]], *, max_chars: int
 ) -> list[Entry]:
     """Validate and triage records in one model call; one entry per record, in order."""
     prepared = prepare_records(records, max_chars=max_chars)

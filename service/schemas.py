@@ -17,6 +17,24 @@ RecordId = Annotated[
     Field(description="The caller's id for the record, returned unchanged (null when not sent)."),
 ]
 
+# Request ids are declared string/integer/null but accepted as any JSON value and checked per
+# record (``nlp.validate.validate_id``): a boolean is not turned into 0, and a bad id in a batch
+# answers INVALID_ID for that record instead of rejecting the batch.
+RequestRecordId = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "integer", "minimum": -(2**63 - 1), "maximum": 2**63 - 1},
+                {"type": "null"},
+            ],
+            "description": "The caller's id for the record (a string or an integer, never a "
+            "boolean), returned unchanged; INVALID_ID otherwise.",
+        }
+    ),
+]
+
 # The text is declared a string in the contract but accepted as any JSON value, so that a batch
 # with one non-text record answers NOT_TEXT for that record instead of rejecting the batch.
 RecordText = Annotated[
@@ -45,14 +63,14 @@ class TriageRequest(_Request):
     )
 
     text: RecordText
-    id: RecordId = None
+    id: RequestRecordId = None
 
 
 class BatchRecord(_Request):
     """One record of a batch."""
 
     text: RecordText
-    id: RecordId = None
+    id: RequestRecordId = None
 
 
 class BatchRequest(_Request):
@@ -86,7 +104,10 @@ class TriageResponse(Triage, _RecordIdFirst):
 
 
 class RecordErrorDetail(BaseModel):
-    code: str = Field(description="Stable code: NOT_TEXT, EMPTY_TEXT or TEXT_TOO_LONG.")
+    code: str = Field(
+        description="Stable code: NOT_TEXT, EMPTY_TEXT, TEXT_TOO_LONG, "
+        "INVALID_CHARACTERS or INVALID_ID."
+    )
     message: str = Field(description="What is wrong and what to do; never the record's text.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,10 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 
 def build_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite the file's parent directories are created first.
+
+    The SQLite file is created (or tightened) to mode 0600 before SQLite opens it: SQLite gives
+    its ``-wal`` and ``-shm`` files the mode of the database file, so all three are readable by
+    the owner only, whatever the umask.
 
     Args:
         url: ``sqlite:///ABSOLUTE/PATH`` or ``postgresql+psycopg://user:password@host/db``
@@ -30,9 +35,10 @@ def build_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        directory = Path(parsed.database).expanduser().parent
+        database = Path(parsed.database).expanduser()
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _owner_only(database)
         except OSError as error:
             raise DatabaseError(
                 f"cannot create the directory of the SQLite feedback database ({error.strerror}); "
@@ -42,6 +48,14 @@ def build_engine(url: str) -> Engine:
     engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
     _serialise_sqlite_writes(engine)
     return engine
+
+
+def _owner_only(database: Path) -> None:
+    flags = os.O_CREAT | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    os.close(os.open(database, flags, 0o600))
+    for path in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def _serialise_sqlite_writes(engine: Engine) -> None:

@@ -29,6 +29,8 @@ window.TriageCommon = (() => {
     NOT_TEXT: "警情内容必须是文字",
     EMPTY_TEXT: "警情内容为空，请先输入内容",
     TEXT_TOO_LONG: "警情内容过长，超出服务允许的字数，请删减或拆分后再分析",
+    INVALID_CHARACTERS: "警情内容含有无法识别的字符（编码损坏），请重新粘贴或输入文字",
+    INVALID_ID: "记录编号无效：只能是文字或整数",
     UNKNOWN_LABEL: "更正的标签无效，请从列出的选项中选择",
     UNKNOWN_REQUEST_ID: "服务中找不到这次分析的记录，请重新分析后再提交更正",
     FEEDBACK_TEXT_MISMATCH: "提交更正的文本与当时分析的文本不一致，未保存；请重新分析后再提交更正",

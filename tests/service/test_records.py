@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 from starlette.requests import Request
 
+from nlp.validate import is_blank, is_clean_text
 from service.auth import match_key, presented_key
 from service.records import prepare_records, triage_records
 from tests.service.fake_model import FakeTriageModel
@@ -19,7 +20,12 @@ def test_triage_records_one_entry_per_record_in_order(texts: list[object]) -> No
     entries = triage_records(FakeTriageModel(), records, max_chars=20)
     assert [e["id"] for e in entries] == list(range(len(texts)))
     for entry, value in zip(entries, texts, strict=True):
-        ok = isinstance(value, str) and value.strip() and len(value) <= 20
+        ok = (
+            isinstance(value, str)
+            and is_clean_text(value)
+            and not is_blank(value)
+            and len(value) <= 20
+        )
         assert ("error" in entry) is not ok
 
 

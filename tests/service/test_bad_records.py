@@ -1,0 +1,212 @@
+"""Bad records fail alone: text or ids that are not UTF-8 text, boolean ids, unbounded numbers,
+non-canonical labels and invisible-only text, on the single, batch and feedback routes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.service.conftest import AUTH, AppFactory
+from tests.service.fake_model import FakeTriageModel
+
+TEXT = "邻居吵架，对方扬言要打人"
+JSON = {**AUTH, "Content-Type": "application/json"}
+
+
+def _post_raw(client: TestClient, path: str, body: str) -> Any:
+    # Written by hand: a JSON "\ud800" escape decodes to a lone surrogate, which a client
+    # library's encoder would refuse to send.
+    return client.post(path, content=body.encode("utf-8"), headers=JSON)
+
+
+def _assert_error_shape(response: Any, status: int, code: str) -> None:
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "request_id"}
+    assert body["error"]["code"] == code
+    assert "\\ud800" not in response.text and "a\ufffd" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ('{"id": "a\\ud800", "text": "邻居吵架"}', "INVALID_ID"),
+        ('{"id": "a\\u0000", "text": "邻居吵架"}', "INVALID_ID"),
+        ('{"id": false, "text": "邻居吵架"}', "INVALID_ID"),
+        ('{"id": true, "text": "邻居吵架"}', "INVALID_ID"),
+        ('{"id": 1.5, "text": "邻居吵架"}', "INVALID_ID"),
+        ('{"id": 9223372036854775808, "text": "邻居吵架"}', "INVALID_ID"),
+        ('{"id": [1], "text": "邻居吵架"}', "INVALID_ID"),
+        ('{"id": 1, "text": "邻居吵架\\udfff"}', "INVALID_CHARACTERS"),
+        ('{"id": 1, "text": "邻居\\u0000吵架"}', "INVALID_CHARACTERS"),
+        ('{"id": 1, "text": "\\u200b"}', "EMPTY_TEXT"),
+        ('{"id": 1, "text": "\\u200b\\ufeff \\u3000"}', "EMPTY_TEXT"),
+    ],
+)
+def test_triage_bad_field_is_a_clean_422(client: TestClient, body: str, code: str) -> None:
+    response = _post_raw(client, "/v1/triage", body)
+    _assert_error_shape(response, 422, code)
+
+
+def test_triage_keeps_large_integer_and_string_ids(client: TestClient) -> None:
+    for record_id in (2**63 - 1, -(2**63 - 1), "JQ-1", 0):
+        response = client.post("/v1/triage", json={"id": record_id, "text": TEXT}, headers=AUTH)
+        assert response.status_code == 200
+        assert response.json()["id"] == record_id
+
+
+def test_batch_bad_records_fail_alone(client: TestClient) -> None:
+    records = [
+        '{"id": "a\\ud800", "text": "邻居吵架"}',
+        '{"id": 2, "text": "邻居吵架"}',
+        '{"id": false, "text": "邻居吵架"}',
+        '{"id": 4, "text": "a\\ud800"}',
+        '{"id": 5, "text": "\\u0000"}',
+        '{"id": 6, "text": "\\u200b"}',
+        '{"id": 9223372036854775808, "text": "邻居吵架"}',
+        '{"id": "\\udfff", "text": "\\udfff"}',
+        '{"id": "x", "text": "邻居吵架"}',
+    ]
+    response = _post_raw(client, "/v1/triage/batch", '{"records": [' + ",".join(records) + "]}")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    codes = [r["error"]["code"] if "error" in r else None for r in results]
+    assert codes == [
+        "INVALID_ID",
+        None,
+        "INVALID_ID",
+        "INVALID_CHARACTERS",
+        "INVALID_CHARACTERS",
+        "EMPTY_TEXT",
+        "INVALID_ID",
+        "INVALID_ID",
+        None,
+    ]
+    assert [r["id"] for r in results] == [None, 2, None, 4, 5, 6, None, None, "x"]
+    expected = FakeTriageModel("fake-injected").predict(["邻居吵架"])[0]
+    assert results[1]["dispute_type"] == expected.model_dump(mode="json")["dispute_type"]
+
+
+def _triage(client: TestClient, text: str = TEXT) -> str:
+    response = client.post("/v1/triage", json={"text": text}, headers=AUTH)
+    assert response.status_code == 200
+    return str(response.headers["x-request-id"])
+
+
+def _correction(request_id: str, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "request_id": request_id,
+        "text": TEXT,
+        "dispute_type": "neighbour",
+        "risk_grade": "complex",
+        "escalation": False,
+    }
+    body.update(fields)
+    return body
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"dispute_type": "LAND"},
+        {"dispute_type": " land"},
+        {"dispute_type": "Neighbour"},
+        {"dispute_type": "邻里 "},
+        {"dispute_type": 1},
+        {"risk_grade": "DIFFICULT"},
+        {"risk_grade": "红"},
+        {"escalation": "yes"},
+        {"escalation": "真"},
+        {"escalation": 1},
+        {"escalation": "1"},
+        {"escalation": "true"},
+    ],
+)
+def test_feedback_refuses_non_canonical_labels(client: TestClient, labels: dict[str, Any]) -> None:
+    request_id = _triage(client)
+    response = client.post("/v1/feedback", json=_correction(request_id, **labels), headers=AUTH)
+    _assert_error_shape(response, 422, "UNKNOWN_LABEL")
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"dispute_type": "neighbour", "risk_grade": "difficult", "escalation": True},
+        {"dispute_type": "邻里", "risk_grade": "疑难", "escalation": "是"},
+        {"dispute_type": "land", "risk_grade": "一般", "escalation": "否"},
+    ],
+)
+def test_feedback_accepts_ids_and_chinese_names(client: TestClient, labels: dict[str, Any]) -> None:
+    request_id = _triage(client)
+    response = client.post("/v1/feedback", json=_correction(request_id, **labels), headers=AUTH)
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"text": "\u200b"}, "EMPTY_TEXT"),
+        ({"text": " \u200b\u3000"}, "EMPTY_TEXT"),
+        ({"record_index": 2**63}, "VALIDATION_ERROR"),
+        ({"record_index": 2**64 + 1}, "VALIDATION_ERROR"),
+        ({"record_index": 256}, "VALIDATION_ERROR"),
+        ({"record_index": -1}, "VALIDATION_ERROR"),
+        ({"record_index": True}, "VALIDATION_ERROR"),
+        ({"record_index": "1"}, "VALIDATION_ERROR"),
+    ],
+)
+def test_feedback_refuses_empty_text_and_unbounded_index(
+    client: TestClient, fields: dict[str, Any], code: str
+) -> None:
+    request_id = _triage(client)
+    response = client.post("/v1/feedback", json=_correction(request_id, **fields), headers=AUTH)
+    _assert_error_shape(response, 422, code)
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["request_id", "text", "dispute_type", "risk_grade", "escalation"],
+)
+def test_feedback_lone_surrogate_in_any_field_is_a_clean_4xx(
+    client: TestClient, field: str
+) -> None:
+    request_id = _triage(client)
+    fields = _correction(request_id)
+    fields[field] = "邻里\ud800"
+    body = json.dumps(fields)
+    response = _post_raw(client, "/v1/feedback", body)
+    assert 400 <= response.status_code < 500
+    assert set(response.json()["error"]) == {"code", "message", "request_id"}
+    assert "\\ud800" not in response.text
+
+
+def test_feedback_database_files_are_owner_only(make_app: AppFactory, database_url: str) -> None:
+    old = os.umask(0o022)
+    try:
+        with TestClient(make_app()) as client:
+            request_id = _triage(client)
+            assert (
+                client.post("/v1/feedback", json=_correction(request_id), headers=AUTH).status_code
+                == 201
+            )
+            database = Path(database_url.removeprefix("sqlite:///"))
+            files = [
+                p
+                for p in (
+                    database,
+                    *(database.with_name(database.name + s) for s in ("-wal", "-shm")),
+                )
+                if p.exists()
+            ]
+            assert database in files and len(files) >= 2
+            for path in files:
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+    finally:
+        os.umask(old)
