@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from service import cmd_adapt, cmd_feedback, cmd_model, cmd_score, cmd_serve
+from service import cmd_adapt, cmd_drift, cmd_feedback, cmd_model, cmd_score, cmd_serve
 
 app = typer.Typer(
     name="triage",
@@ -23,6 +23,7 @@ app.command("train")(cmd_model.train)
 app.command("ensemble")(cmd_model.ensemble)
 app.command("evaluate")(cmd_model.evaluate)
 app.command("adapt")(cmd_adapt.adapt)
+app.command("drift")(cmd_drift.drift)
 app.command("predict")(cmd_score.predict)
 app.command("score")(cmd_score.score)
 app.command("serve")(cmd_serve.serve)
