@@ -16,6 +16,9 @@ from training.progress import progress_bars
 
 console = Console(stderr=False, width=120)
 
+MIN_CORPUS_RECORDS = 10
+"""The smallest corpus ``generate-corpus`` writes (train, dev and test each get records)."""
+
 DataFiles = Annotated[
     list[Path],
     typer.Option("--data", help="Labelled JSONL/CSV/Parquet file(s); repeat the option for more."),
@@ -35,7 +38,15 @@ def generate_corpus(
     """Generate the synthetic training corpus deterministically."""
     from training.corpus import write_corpus
 
-    write_corpus(output.resolve(), seed, records, progress=True)
+    if records < MIN_CORPUS_RECORDS:
+        raise typer.BadParameter(
+            f"give at least {MIN_CORPUS_RECORDS} so that dev and test are not empty",
+            param_hint="--records",
+        )
+    try:
+        write_corpus(output.resolve(), seed, records, progress=True)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--records") from None
     typer.echo(f"wrote {records} records to {output}")
 
 
@@ -156,7 +167,7 @@ def train(
     """Train a model (linear by default, or the transformer) and write a bundle."""
     from models.features import FeatureConfig
     from models.linear import LinearConfig
-    from training.data import LabelledSet, read_labelled
+    from training.data import LabelledSet, check_trainable, read_labelled
     from training.train import train_linear
 
     training = read_labelled(data, text_column=text_column)
@@ -174,6 +185,7 @@ def train(
     calibration_set = read_labelled(calibration, text_column=text_column) if calibration else None
     run: Any
     if arch == "transformer":
+        check_trainable(training, calibration_set)
         from models.transformer import TransformerConfig
         from training.transformer import set_threads, train_transformer
 
@@ -232,14 +244,11 @@ def train(
             )
     else:
         raise typer.BadParameter("use 'linear' or 'transformer'", param_hint="--arch")
-    table = Table(
-        title=f"trained {run.manifest.version} on {len(training.records)} records "
+    title = (
+        f"trained {run.manifest.version} on {len(training.records)} records "
         f"in {run.seconds:.1f} s -> {output}"
     )
-    _metric_columns(table)
-    for name, metrics in run.metrics.items():
-        _metric_row(table, name, metrics)
-    console.print(table)
+    _print_metrics(title, run.metrics)
 
 
 @reports_errors
@@ -370,11 +379,7 @@ def ensemble(
     except (ValueError, TypeError) as error:
         raise typer.BadParameter(str(error)) from None
     weights = ", ".join(f"{w:.2f}" for w in run.model.weights_)  # type: ignore[attr-defined]
-    table = Table(title=f"built {run.manifest.version} (weights {weights}) -> {output}")
-    _metric_columns(table)
-    for name, metrics in run.metrics.items():
-        _metric_row(table, name, metrics)
-    console.print(table)
+    _print_metrics(f"built {run.manifest.version} (weights {weights}) -> {output}", run.metrics)
 
 
 @reports_errors
@@ -449,6 +454,18 @@ def set_names(paths: list[Path]) -> list[str]:
     if len(set(names)) != len(names):
         names = [f"{i + 1}-{name}" for i, name in enumerate(names)]
     return names
+
+
+def _print_metrics(title: str, metrics: dict[str, dict[str, Any]]) -> None:
+    """The metrics table, or the title alone when no ``--eval`` set was scored."""
+    if not metrics:
+        console.print(f"{title}\n(no --eval set given, so no metrics)")
+        return
+    table = Table(title=title)
+    _metric_columns(table)
+    for name, values in metrics.items():
+        _metric_row(table, name, values)
+    console.print(table)
 
 
 def _metric_columns(table: Table) -> None:

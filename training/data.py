@@ -13,9 +13,14 @@ from pathlib import Path
 
 from models.io import iter_rows
 from nlp.errors import InputFileError, InvalidRecordError, UnknownLabelError
-from nlp.labels import parse_dispute_type, parse_escalation, parse_risk_grade
+from nlp.labels import (
+    DISPUTE_TYPE_IDS,
+    RISK_GRADE_IDS,
+    parse_dispute_type,
+    parse_escalation,
+    parse_risk_grade,
+)
 from nlp.validate import validate_text
-
 
 LABEL_COLUMNS = ("dispute_type", "risk_grade", "escalation")
 """The label fields every labelled record has."""
@@ -145,3 +150,64 @@ def read_texts(
     if not texts:
         raise InputFileError("the input files hold no records", code="NO_RECORDS")
     return texts
+
+
+class TrainingDataError(InputFileError):
+    """The labelled data would train a model that cannot predict (a class or a head is empty)."""
+
+    code = "TRAINING_CLASS_MISSING"
+
+
+HEAD_CLASSES: dict[str, tuple[object, ...]] = {
+    "dispute_type": DISPUTE_TYPE_IDS,
+    "risk_grade": RISK_GRADE_IDS,
+    "escalation": (False, True),
+}
+"""Every class of each head; a model is trained on all of them or not at all."""
+
+
+def check_trainable(data: LabelledSet, calibration: LabelledSet | None = None) -> None:
+    """Refuse training data that would make a bundle unable to predict or to calibrate.
+
+    Every head is fitted over its whole label set and calibrated on labels indexed into it, so
+    each class must appear in ``data`` (with a positive weight): a class it lacks crashes
+    prediction, and calibration data holding that class crashes calibration.
+
+    Args:
+        data: the training records.
+        calibration: the hand-labelled calibration records, if any (named in the message when
+            they hold the missing class).
+
+    Raises:
+        TrainingDataError: code ``TRAINING_TOO_FEW_CLASSES`` when a head has fewer than two
+            classes, ``TRAINING_CLASS_MISSING`` when a class is absent; the message names the
+            head and the classes.
+    """
+    present = {
+        head: {getattr(record, head) for record in data.records if record.weight > 0}
+        for head in HEAD_CLASSES
+    }
+    for head, classes in HEAD_CLASSES.items():
+        if len(present[head]) < 2:
+            raise TrainingDataError(
+                f"the training data hold {len(present[head])} class of head {head}; a head "
+                f"needs records of every class ({_names(classes)})",
+                code="TRAINING_TOO_FEW_CLASSES",
+            )
+    for head, classes in HEAD_CLASSES.items():
+        missing = [label for label in classes if label not in present[head]]
+        if not missing:
+            continue
+        in_calibration = calibration is not None and any(
+            getattr(record, head) in missing for record in calibration.records
+        )
+        raise TrainingDataError(
+            f"the training data have no record of class {_names(missing)} of head {head}"
+            + (" (the calibration data have some)" if in_calibration else "")
+            + f"; add labelled records of it: a head needs every class ({_names(classes)})",
+            code="TRAINING_CLASS_MISSING",
+        )
+
+
+def _names(classes: Sequence[object]) -> str:
+    return ", ".join(str(label).lower() for label in classes)

@@ -12,7 +12,7 @@ from models.bundle import Manifest
 from models.lexicon import LegalLexicon
 from models.linear import CalibrationData, LinearConfig, LinearTriageModel, Progress
 from models.protocol import TriageModel
-from training.data import LabelledSet
+from training.data import LabelledSet, check_trainable
 from training.evaluate import evaluate_predictions, predict_all
 
 
@@ -50,7 +50,12 @@ def train_linear(
 
     Returns:
         The fitted model, its manifest, the metrics and the training time.
+
+    Raises:
+        TrainingDataError: ``data`` lacks a class of some head (see ``check_trainable``);
+            nothing is written.
     """
+    check_trainable(data, calibration)
     started = time.perf_counter()
     model = LinearTriageModel(config, lexicon=lexicon).fit(
         data.texts,

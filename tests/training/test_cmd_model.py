@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from models.loading import load_model
@@ -197,3 +198,47 @@ def test_cli_evaluate_says_when_a_set_was_used_for_calibration(tmp_path, tiny_se
     )
     assert on_calibration.exit_code == 0
     assert "calibrated on" in on_calibration.output and "in-sample" in on_calibration.output
+
+
+def _write_rows(path, tiny_set, keep):
+    rows = [
+        {"id": str(i), "text": t, "dispute_type": d, "risk_grade": g, "escalation": e}
+        for i, (t, d, g, e) in enumerate(
+            zip(
+                tiny_set.texts,
+                tiny_set.dispute_types,
+                tiny_set.risk_grades,
+                tiny_set.escalations,
+                strict=True,
+            )
+        )
+        if keep(d, g, e)
+    ]
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return path
+
+
+@pytest.mark.parametrize("with_calibration", [False, True])
+def test_cli_train_refuses_data_without_a_class(tmp_path, tiny_set, with_calibration):
+    data = _write_rows(tmp_path / "train.jsonl", tiny_set, lambda d, g, e: d != "other")
+    calibration = write_set(tmp_path / "cal.jsonl", tiny_set, step=3)
+    extra = ["--calibration", str(calibration)] if with_calibration else []
+    result = runner.invoke(
+        app, ["train", "--data", str(data), "--output", str(tmp_path / "m"), *extra]
+    )
+    assert result.exit_code == 2, result.output
+    assert "error [TRAINING_CLASS_MISSING]" in result.output
+    assert "other" in result.output and "dispute_type" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_train_refuses_a_head_with_one_class(tmp_path, tiny_set):
+    data = _write_rows(tmp_path / "train.jsonl", tiny_set, lambda d, g, e: not e)
+    result = runner.invoke(app, ["train", "--data", str(data), "--output", str(tmp_path / "m")])
+    assert result.exit_code == 2, result.output
+    assert "error [TRAINING_TOO_FEW_CLASSES]" in result.output
+    assert "escalation" in result.output
+    assert not (tmp_path / "m").exists()
