@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from service import cmd_adapt, cmd_drift, cmd_feedback, cmd_model, cmd_score, cmd_serve
+from service._cli_errors import reports_errors
 
 app = typer.Typer(
     name="triage",
@@ -33,6 +34,7 @@ app.add_typer(cmd_feedback.app, name="feedback")
 @app.command(
     "audit-corpus", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
 )
+@reports_errors
 def audit_corpus(ctx: typer.Context) -> None:
     """Print per-register distances between corpus and real text (see python -m training.audit)."""
     from training.audit import main

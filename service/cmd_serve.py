@@ -54,7 +54,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the triage API until stopped (Ctrl+C or SIGTERM); SIGHUP reloads the model."""
-    from models.bundle import read_manifest
+    from models.loading import load_model
     from service._model_source import resolve_model_dir
     from service._server import run_server, worker_environment
     from service.feedback import FeedbackStore
@@ -71,10 +71,10 @@ def serve(
     settings = load_settings(config, overrides)
     check_servable(settings)
     model_dir = resolve_model_dir(settings.model_directory())
-    # Verify the bundle and migrate the feedback database here, so that a bad bundle or a
-    # database that is unreachable or too new ends the command with its code before any worker
-    # starts (workers then find the schema up to date).
-    read_manifest(model_dir)
+    # Verify the bundle (hashes and self-check predictions) and migrate the feedback database
+    # here, so that a bad bundle or a database that is unreachable or too new ends the command
+    # with its code before any worker starts (workers then find the schema up to date).
+    load_model(model_dir)
     if settings.feedback.enabled:
         FeedbackStore.open(settings.feedback.url()).close()
     os.environ.update(worker_environment(settings, model_dir, config))

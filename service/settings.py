@@ -19,7 +19,12 @@ from typing import Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from models.review import ReviewPolicy
 from nlp.labels import DEFAULT_GRADE_COLOURS, RISK_GRADE_IDS
@@ -385,8 +390,21 @@ def load_settings(
         return Settings(**dict(overrides or {}))
     except ValidationError as error:
         raise ServiceConfigError(_describe(error), code="SETTINGS_INVALID") from None
+    except SettingsError as error:
+        raise ServiceConfigError(_describe_source_error(error), code="SETTINGS_INVALID") from None
     finally:
         _file_values.reset(token)
+
+
+def _describe_source_error(error: SettingsError) -> str:
+    """Name the setting an environment variable could not be parsed for; never its value."""
+    found = re.search(r'field "([^"]+)"', str(error))
+    field = found.group(1) if found else "a setting"
+    return (
+        f"an environment variable of the {field!r} settings (TRIAGE_{field.upper()}...) cannot "
+        "be parsed; values that are mappings or lists are JSON, e.g. "
+        'TRIAGE_AUTH__API_KEYS=\'{"desk-1": "<key>"}\''
+    )
 
 
 def check_servable(settings: Settings) -> None:

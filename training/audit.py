@@ -399,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "gold": [row for path in gold_paths for row in read_rows(path.resolve())],
         }
     except TriageError as exc:
-        logger.error("%s [%s]", exc.message, exc.code)
+        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
     scripts = None if args.all_scripts else frozenset({"simplified"})
     rows = audit(corpus, references, scripts=scripts)
