@@ -19,6 +19,7 @@ class ScoreSummary:
 
     records: int = 0
     kept_from_previous_run: int = 0
+    blank_lines: int = 0
     seconds: float = 0.0
     dispute_types: Counter[str] = field(default_factory=Counter)
     risk_grades: Counter[str] = field(default_factory=Counter)
@@ -61,6 +62,7 @@ class ScoreSummary:
         row("records scored", self.records, self.records)
         if self.kept_from_previous_run:
             table.add_row("kept from the interrupted run", str(self.kept_from_previous_run), "")
+        table.add_row("blank input lines (skipped)", str(self.blank_lines), "")
         for label, name in DISPUTE_TYPES.items():
             row(f"dispute type {label} {name}", self.dispute_types[label], self.triaged)
         for label, name in RISK_GRADES.items():

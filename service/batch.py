@@ -8,9 +8,13 @@ pool initializer); results are taken back in submission order.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
+import os
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,11 +31,11 @@ from models.protocol import TriageModel
 from models.threads import limit_torch_threads
 from nlp.errors import InputFileError, ModelBundleError, TriageError
 from service._flat import flat_columns, flatten
-from service._resume import complete_rows, resume_path, take_previous
+from service._resume import check_previous, complete_rows, resume_path, take_previous
 from service._summary import ScoreSummary
-from service.records import Entry, RecordId, triage_records
+from service.records import Entry, safe_id, triage_records
 
-Record = tuple[RecordId, object]
+Record = tuple[object, object]
 STDOUT = Path("-")
 
 
@@ -90,6 +94,7 @@ class ScoreJob:
         chunk_size: records per model call.
         jobs: processes scoring at once (1: this process).
         resume: continue from a previous run's ``.partial`` output.
+        restart: delete a previous run's ``.partial`` output and score everything again.
     """
 
     input_path: Path
@@ -101,6 +106,7 @@ class ScoreJob:
     chunk_size: int = 1000
     jobs: int = 1
     resume: bool = False
+    restart: bool = False
 
 
 class _Sink(Protocol):
@@ -182,21 +188,25 @@ def run_scoring(
 
     Raises:
         InputFileError: the input is unreadable or malformed (naming the line), a column is
-            missing, or ``--resume`` cannot continue (``RESUME_UNSUPPORTED``, ``RESUME_MISMATCH``).
+            missing, ``--resume`` cannot continue (``RESUME_UNSUPPORTED``, ``RESUME_MISMATCH``),
+            or an interrupted run's output exists and neither ``resume`` nor ``restart`` is set
+            (``PARTIAL_OUTPUT_EXISTS``; both: ``RESUME_CONFLICT``).
         ModelBundleError: the model cannot be loaded.
     """
     began = time.perf_counter()
     out_format = output_format_of(job)
     nested = out_format == "jsonl"
     columns = None if nested else flat_columns(job.id_column)
-    records = read_records(job)
+    if job.output_path != STDOUT:
+        check_previous(job.output_path, resume=job.resume, restart=job.restart)
+    summary = ScoreSummary()
+    records = read_records(job, summary)
     previous = (
         take_previous(job.output_path, out_format, columns or [])
         if job.resume and job.output_path != STDOUT
         else None
     )
     sink = _open_sink(job, out_format, columns)
-    summary = ScoreSummary()
     try:
         if previous is not None:
             summary.kept_from_previous_run = _copy_previous(
@@ -220,8 +230,12 @@ def run_scoring(
     return summary
 
 
-def read_records(job: ScoreJob) -> Iterator[Record]:
+def read_records(job: ScoreJob, summary: ScoreSummary | None = None) -> Iterator[Record]:
     """``(id, text value)`` per input row, streaming; the id falls back to the row number.
+
+    Args:
+        job: what to read.
+        summary: where to count the blank lines of a JSONL input (skipped, not records).
 
     Raises:
         InputFileError: ``MISSING_COLUMN`` when a CSV or Parquet file has no text column.
@@ -230,7 +244,11 @@ def read_records(job: ScoreJob) -> Iterator[Record]:
         "jsonl" if job.input_path == STDOUT else detect_format(job.input_path, job.input_format)
     )
     first = True
+    last_line = 0
     for number, row in iter_rows(job.input_path, in_format):
+        if in_format == "jsonl" and summary is not None:
+            summary.blank_lines += number - last_line - 1
+            last_line = number
         if first and in_format != "jsonl" and job.text_column not in row:
             raise InputFileError(
                 f"{job.input_path} has no column {job.text_column!r} (columns: "
@@ -243,6 +261,18 @@ def read_records(job: ScoreJob) -> Iterator[Record]:
             (number if record_id is None or record_id == "" else record_id),
             row.get(job.text_column),
         )
+    if in_format == "jsonl" and summary is not None and job.input_path != STDOUT:
+        summary.blank_lines += _line_count(job.input_path) - last_line
+
+
+def _line_count(path: Path) -> int:
+    # Lines after the last record (blank ones; iter_rows skips them without a row number).
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
 
 
 def estimate_rows(job: ScoreJob) -> int | None:
@@ -288,7 +318,7 @@ class ChunkScorer:
                 max_workers=self.jobs,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.config, self.loader),
+                initargs=(self.config, self.loader, os.getpid()),
             )
         return self
 
@@ -338,15 +368,50 @@ _worker_error: _WorkerLoadError | None = None
 _worker_max_chars = 0
 
 
-def _init_worker(config: ScoringConfig, loader: Loader) -> None:
+def _init_worker(config: ScoringConfig, loader: Loader, parent_pid: int) -> None:
     # A failing initializer breaks the whole pool without a reason; keep the error for the
     # first chunk to report instead.
     global _worker_model, _worker_error, _worker_max_chars
+    die_with_parent(parent_pid)
     _worker_max_chars = config.max_chars
     try:
         _worker_model = loader(config)
     except TriageError as error:
         _worker_error = _WorkerLoadError(error.code, error.message)
+
+
+_PR_SET_PDEATHSIG = 1
+_PARENT_POLL_S = 1.0
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """End this process when ``parent_pid`` ends, however it ends (SIGKILL included).
+
+    On Linux the kernel sends SIGKILL on the parent's death (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere, or if that call fails, a daemon thread polls the parent pid every second.
+    Either way a killed ``triage score`` leaves no scoring process behind.
+    """
+    if sys.platform.startswith("linux") and _set_death_signal():
+        if os.getppid() != parent_pid:  # the parent died before the signal was armed
+            os._exit(1)
+        return
+    threading.Thread(
+        target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True
+    ).start()
+
+
+def _set_death_signal() -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)
 
 
 def _score_in_worker(chunk: list[Record]) -> list[Entry]:
@@ -366,6 +431,10 @@ def _chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _id_text(record_id: object) -> str:
+    return "" if record_id is None else str(record_id)
 
 
 def _open_sink(job: ScoreJob, out_format: str, columns: list[str] | None) -> _Sink:
@@ -393,7 +462,7 @@ def _copy_previous(
     buffer: list[dict[str, Any]] = []
     for row in complete_rows(previous, out_format, columns):
         record = next(records, None)
-        if record is None or str(row.get(id_key)) != str(record[0]):
+        if record is None or _id_text(row.get(id_key)) != _id_text(safe_id(record[0])):
             raise InputFileError(
                 f"row {kept + 1} of the interrupted output {resume_path(job.output_path)} does "
                 "not match the input (different id or more rows); delete it or run without "

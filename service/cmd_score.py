@@ -47,6 +47,13 @@ def predict(
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", min=1, help="Records per model call.")
     ] = 256,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Discard an interrupted run's OUTPUT.partial (it stops the run otherwise).",
+        ),
+    ] = False,
 ) -> None:
     """Triage each record of a JSONL file; a bad record gets an error entry, nothing is dropped."""
     from service.batch import ScoreJob, run_scoring
@@ -57,10 +64,12 @@ def predict(
         input_format="jsonl",
         output_format="jsonl",
         chunk_size=chunk_size,
+        restart=restart,
     )
     summary = run_scoring(job, _scoring_config(model, config))
     typer.echo(
         f"{summary.records} records, {sum(summary.errors.values())} errors, "
+        f"{summary.blank_lines} blank lines skipped, "
         f"{summary.records_per_second:,.0f} records/s",
         err=True,
     )
@@ -115,6 +124,14 @@ def score(
             help="Continue an interrupted run from OUTPUT.partial (JSONL and CSV outputs).",
         ),
     ] = False,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Discard an interrupted run's OUTPUT.partial and score everything again "
+            "(without --resume or --restart an existing OUTPUT.partial stops the run).",
+        ),
+    ] = False,
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")
     ] = True,
@@ -135,6 +152,7 @@ def score(
         chunk_size=chunk_size,
         jobs=jobs,
         resume=resume,
+        restart=restart,
     )
     scoring_config = _scoring_config(model, config, jobs=jobs)
     with tqdm(

@@ -112,6 +112,10 @@ ERROR_CODES: Final = MappingProxyType(
         "AUTH_NO_KEYS": ErrorCode(None, "auth is on but no API key is configured"),
         "RESUME_UNSUPPORTED": ErrorCode(None, "--resume was asked for a Parquet output"),
         "RESUME_MISMATCH": ErrorCode(None, "the .partial output does not belong to this input"),
+        "PARTIAL_OUTPUT_EXISTS": ErrorCode(
+            None, "an interrupted run's .partial output exists; pass --resume or --restart"
+        ),
+        "RESUME_CONFLICT": ErrorCode(None, "--resume and --restart were both given"),
         "MISSING_COLUMN": ErrorCode(None, "a CSV/Parquet input has no --text-column column"),
         "FILE_NOT_FOUND": ErrorCode(None, "the input file does not exist"),
         "UNKNOWN_FORMAT": ErrorCode(
