@@ -59,6 +59,8 @@ window.TriageCommon = (() => {
     AUTH_NO_KEYS: "服务没有配置任何 API 密钥",
     RESUME_UNSUPPORTED: "Parquet 输出不支持断点续跑",
     RESUME_MISMATCH: "未完成的输出文件与输入文件不符",
+    PARTIAL_OUTPUT_EXISTS: "已有上次中断的输出文件：请用 --resume 续跑或 --restart 重新开始",
+    RESUME_CONFLICT: "--resume 与 --restart 不能同时使用",
     MISSING_COLUMN: "输入文件缺少文本列",
     FILE_NOT_FOUND: "找不到输入文件",
     UNKNOWN_FORMAT: "无法识别文件格式",
