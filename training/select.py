@@ -3,11 +3,14 @@
 A set of 115 real records is too small to choose among configurations and report the winner's score
 on the same records: the choice overfits. Here the records are split into stratified folds; for
 each fold, the candidate models are compared on the other folds (after refitting each head's
-temperature there), the best one is scored on the held-out fold with those temperatures, and the
-held-out predictions of all folds are pooled into one honest figure.
+temperature and class offsets, and the escalation threshold, there), the best one is scored on the
+held-out fold with those settings, and the held-out predictions of all folds are pooled into one
+honest figure. With ``--anchor`` (the gold dev split) the anchor's records always join the fitting
+and the selection, as they join the default model's calibration, and are never scored.
 
-``python -m training.select --candidate DIR [--candidate DIR ...] --data FILE`` prints it; with one
-candidate it measures how much refitted temperatures help on unseen real records.
+``python -m training.select --candidate DIR [--candidate DIR ...] --data FILE [--anchor FILE]``
+prints it; with one candidate it measures the calibration on unseen real records. Pass candidates
+calibrated without ``FILE``: a model calibrated on it has seen every fold.
 """
 
 from __future__ import annotations
