@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from nlp.labels import DISPUTE_TYPES, RISK_GRADES
-from service.auth import authenticate
+from service.auth import authenticate, presented_key
 from service.deps import HolderDep, OperatorDep, StateDep
 from service.errors import ApiError
 from service.schemas import (
@@ -53,10 +53,24 @@ async def readyz(state: StateDep) -> ReadyResponse:
     summary="Prometheus metrics",
 )
 async def metrics(request: Request, state: StateDep) -> Response:
-    """Request, prediction and model metrics in the Prometheus text format."""
-    if state.settings.auth.protect_metrics:
-        request.state.operator = authenticate(request, state.settings.auth)
-    body, content_type = state.metrics.render()
+    """Request, prediction and model metrics in the Prometheus text format.
+
+    Per-label prediction counts are left out unless ``auth.label_metrics`` is on and the request
+    has a valid API key.
+    """
+    auth = state.settings.auth
+    keyed = False
+    if auth.protect_metrics:
+        request.state.operator = authenticate(request, auth)
+        keyed = True
+    elif auth.label_metrics and presented_key(request) is not None:
+        try:
+            request.state.operator = authenticate(request, auth)
+            keyed = True
+        except ApiError:
+            keyed = False
+    label_counts = auth.label_metrics and keyed and auth.enabled
+    body, content_type = state.metrics.render(label_counts=label_counts)
     return Response(body, media_type=content_type)
 
 

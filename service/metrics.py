@@ -21,6 +21,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from nlp.labels import DISPUTE_TYPE_IDS, RISK_GRADE_IDS
 
@@ -43,6 +45,10 @@ METRIC_NAMES: Final = (
     "triage_model_reloads_total",
 )
 """Every metric the service exports (documented in docs/service.md)."""
+
+LABEL_METRICS: Final = frozenset({"triage_predictions"})
+"""Metric families that reveal what the served records were about (counts per predicted label):
+exported only when ``auth.label_metrics`` is on and the request has a valid API key."""
 
 
 class ServiceMetrics:
@@ -146,11 +152,30 @@ class ServiceMetrics:
         self.model_info.labels(version, architecture).set(1)
         self._served = (version, architecture)
 
-    def render(self) -> tuple[bytes, str]:
-        """The exposition text and its content type."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+    def render(self, *, label_counts: bool = False) -> tuple[bytes, str]:
+        """The exposition text and its content type.
+
+        Args:
+            label_counts: include the per-label prediction counts (``LABEL_METRICS``).
+        """
+        if label_counts:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        shown = CollectorRegistry(auto_describe=False)
+        shown.register(_Without(self.registry, LABEL_METRICS))
+        return generate_latest(shown), CONTENT_TYPE_LATEST
 
     def close(self) -> None:
         """Forget this process's live gauges (multiprocess mode) when the worker stops."""
         if self.multiprocess:
             multiprocess.mark_process_dead(os.getpid(), self._multiprocess_dir)
+
+
+class _Without(Collector):
+    """The metric families of a registry less some, by family name."""
+
+    def __init__(self, registry: CollectorRegistry, hidden: frozenset[str]) -> None:
+        self._registry = registry
+        self._hidden = hidden
+
+    def collect(self) -> Iterable[Metric]:
+        return (m for m in self._registry.collect() if m.name not in self._hidden)

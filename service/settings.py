@@ -161,6 +161,11 @@ class AuthSettings(_Section):
     protect_metrics: bool = Field(
         default=False, description="Require an API key on GET /metrics as well."
     )
+    label_metrics: bool = Field(
+        default=False,
+        description="Export per-label prediction counts (triage_predictions_total) on GET "
+        "/metrics, to requests with a valid API key only; off, they are never exported.",
+    )
 
     @model_validator(mode="after")
     def _check_keys(self) -> Self:

@@ -27,12 +27,12 @@ def sample(text: str, name: str, **labels: str) -> float:
 
 
 def test_metrics_count_requests_predictions_and_review(make_app: AppFactory) -> None:
-    with TestClient(make_app()) as client:
+    with TestClient(make_app(auth={"label_metrics": True})) as client:
         for text in TEXTS:
             client.post("/v1/triage", json={"text": text}, headers=AUTH)
         client.post("/v1/triage/batch", json={"records": [{"text": ""}, {"text": 3}]}, headers=AUTH)
         client.get("/nowhere")
-        body = client.get("/metrics").text
+        body = client.get("/metrics", headers=AUTH).text
     route = {"method": "POST", "route": "/v1/triage", "status": "200"}
     assert sample(body, "triage_http_requests_total", **route) == len(TEXTS)
     assert sample(body, "triage_http_request_duration_seconds_count", **route) == len(TEXTS)
@@ -61,9 +61,10 @@ def test_metrics_count_requests_predictions_and_review(make_app: AppFactory) -> 
     assert SECRET_TEXT[:4] not in body
 
 
-def test_metrics_export_every_documented_name(client: TestClient) -> None:
-    client.post("/v1/triage", json={"text": "占地"}, headers=AUTH)
-    body = client.get("/metrics").text
+def test_metrics_export_every_documented_name(make_app: AppFactory) -> None:
+    with TestClient(make_app(auth={"label_metrics": True})) as client:
+        client.post("/v1/triage", json={"text": "占地"}, headers=AUTH)
+        body = client.get("/metrics", headers=AUTH).text
     for name in METRIC_NAMES:
         assert f"# TYPE {name.removesuffix('_total')}" in body
 
@@ -89,3 +90,41 @@ def test_serve_model_replaces_version_label() -> None:
     body = metrics.render()[0].decode()
     assert sample(body, "triage_model_info", version="v2", architecture="arch") == 1
     assert 'version="v1"' not in body
+
+
+def _label_lines(body: str) -> list[str]:
+    return [line for line in body.splitlines() if "triage_predictions" in line]
+
+
+def test_metrics_leave_out_label_counts_by_default(client: TestClient) -> None:
+    client.post("/v1/triage", json={"text": "占地纠纷"}, headers=AUTH)
+    for headers in ({}, AUTH):
+        body = client.get("/metrics", headers=headers).text
+        assert _label_lines(body) == []
+        assert sample(body, "triage_records_total") == 1
+
+
+def test_metrics_label_counts_only_with_a_valid_key(make_app: AppFactory) -> None:
+    with TestClient(make_app(auth={"label_metrics": True})) as client:
+        client.post("/v1/triage", json={"text": "占地纠纷"}, headers=AUTH)
+        anonymous = client.get("/metrics")
+        wrong = client.get("/metrics", headers={"X-API-Key": "not-a-key-0123456789"})
+        keyed = client.get("/metrics", headers=AUTH)
+    assert anonymous.status_code == wrong.status_code == keyed.status_code == 200
+    assert _label_lines(anonymous.text) == [] and _label_lines(wrong.text) == []
+    label = expected_labels("占地纠纷")[0]
+    assert sample(keyed.text, "triage_predictions_total", head="dispute_type", label=label) == 1
+
+
+def test_metrics_label_counts_behind_protected_metrics(make_app: AppFactory) -> None:
+    settings = {"protect_metrics": True, "label_metrics": True}
+    with TestClient(make_app(auth=settings)) as client:
+        client.post("/v1/triage", json={"text": "占地纠纷"}, headers=AUTH)
+        assert client.get("/metrics").status_code == 401
+        assert _label_lines(client.get("/metrics", headers=AUTH).text)
+
+
+def test_metrics_no_label_counts_when_auth_is_off(make_app: AppFactory) -> None:
+    with TestClient(make_app(auth={"enabled": False, "label_metrics": True})) as client:
+        client.post("/v1/triage", json={"text": "占地纠纷"})
+        assert _label_lines(client.get("/metrics", headers=AUTH).text) == []
