@@ -1,7 +1,10 @@
 """Regular expressions for the personal data ``nlp.pii`` masks, built once from ``pii_chars.txt``.
 
 The text is already normalised, so digits are ASCII. ``*`` and ``＊`` are masking characters
-(``135****8820``); a masked number is still a number of that kind.
+(``135****8820``); a masked number is still a number of that kind. A mobile number read out
+in Chinese digits (``一三九一二三四五六七八``, ``幺`` for 1, ``〇``/``零`` for 0) is a phone
+number too, unless the run touches a number word (``十``, ``百``...) that makes it an ordinary
+number.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ from nlp._norm_data import read_rows
 from nlp.errors import InputFileError
 
 CHARS_FILE: Final = "pii_chars.txt"
-_ROLES: Final = ("provinces", "plate_suffixes", "amount_units", "extension_marks")
+_ROLES: Final = (
+    "provinces",
+    "plate_suffixes",
+    "amount_units",
+    "extension_marks",
+    "chinese_digits",
+    "chinese_mobile_starts",
+    "chinese_mobile_seconds",
+    "chinese_number_words",
+)
 
 _MASK: Final = "*＊"
 _NO_DIGIT_BEFORE: Final = f"(?<![0-9{_MASK}])"
@@ -87,9 +99,24 @@ def patterns() -> tuple[PiiPattern, ...]:
         f"(?:{digit_or_mask}{{13}}[0-9Xx{_MASK}]|{digit_or_mask}{{11}})"
     )
     bank_card = f"[0-9]{{4}}(?:[- ]?{digit_or_mask}{{4}}){{3}}(?:[- ]?[0-9]{{1,3}})?"
-    plate = (
-        f"(?<![A-Za-z0-9])[{provinces}][{_PLATE_LETTER}][·•・.\\- ]?"
+    separator = "[·•・.\\- ]"
+    plate_body = (
         f"(?:[0-9{_PLATE_LETTER}]{{5,6}}|[0-9{_PLATE_LETTER}]{{4}}[{suffixes}])(?![A-Za-z0-9])"
+    )
+    plate = f"[{provinces}][{_PLATE_LETTER}]{separator}?{plate_body}"
+    cn_digits = re.escape(chars["chinese_digits"])
+    number_words = chars["chinese_number_words"]
+    cn_not_before = f"[0-9{cn_digits}{re.escape(number_words)}]"
+    # As for ASCII numbers, 万 and 亿 after the run may begin a word (万一), so they do not
+    # make it an ordinary number.
+    cn_not_after = f"[0-9{cn_digits}{re.escape(number_words.replace('万', '').replace('亿', ''))}]"
+    # ASCII and Chinese digits may mix (139一二三四五六七八); an all-ASCII number matches the
+    # mobile pattern above as well and wins the tie on priority.
+    cn_mobile = (
+        f"(?<!{cn_not_before})(?=[- 0-9{_MASK}]{{0,12}}[{cn_digits}])"
+        f"[1{re.escape(chars['chinese_mobile_starts'])}]"
+        f"[3-9{re.escape(chars['chinese_mobile_seconds'])}][0-9{cn_digits}]"
+        f"(?:[- ]?[0-9{cn_digits}{_MASK}]{{4}}){{2}}(?!{cn_not_after}){not_amount}"
     )
     return (
         _pattern("id_number", 0, f"{_NO_DIGIT_BEFORE}(?:{id_18}|{id_15})(?![0-9])"),
@@ -97,7 +124,27 @@ def patterns() -> tuple[PiiPattern, ...]:
         _pattern("bank_card", 2, f"{_NO_DIGIT_BEFORE}{bank_card}{_NO_DIGIT_AFTER}"),
         _pattern("phone", 3, f"{_NO_DIGIT_BEFORE}{mobile}{_NO_DIGIT_AFTER}{not_amount}"),
         _pattern("phone", 4, f"{_NO_DIGIT_BEFORE}{landline}{_NO_DIGIT_AFTER}{not_amount}"),
-        _pattern("plate", 5, plate, min_digits=2),
+        _pattern("phone", 4, cn_mobile),
+        _pattern("plate", 5, f"(?<![A-Za-z0-9]){plate}", min_digits=2),
+        # A plate written right after another (京A12345京B67890) follows a letter or digit; it
+        # is still a plate when what it follows ends a plate. One pattern per look-behind width.
+        *(
+            _pattern("plate", 5, f"(?<={behind}){plate}", min_digits=2)
+            for behind in _plate_ends(provinces, suffixes, separator)
+        ),
+    )
+
+
+def _plate_ends(provinces: str, suffixes: str, separator: str) -> tuple[str, ...]:
+    """Fixed-width look-behind bodies for "a plate ends here", grouped by width."""
+    start = f"[{provinces}][{_PLATE_LETTER}]"
+    last = f"[0-9{_PLATE_LETTER}{suffixes}]"
+    body_5 = f"[0-9{_PLATE_LETTER}]{{4}}{last}"
+    body_6 = f"[0-9{_PLATE_LETTER}]{{5}}{last}"
+    return (
+        f"{start}{body_5}",
+        f"{start}{body_6}|{start}{separator}{body_5}",
+        f"{start}{separator}{body_6}",
     )
 
 
@@ -108,8 +155,9 @@ def prefilter() -> re.Pattern[str]:
     Each pattern needs a run that this finds: an ID number or a landline at least seven
     consecutive digits, a masked ID or a bank card four digits then four digits or masking
     characters (one separator allowed), a mobile ``1[3-9]`` and a digit then the same, a plate a
-    province and a letter. Most records hold none of these (a date or an amount is too short), and
-    one search is much cheaper than running every pattern.
+    province and a letter, a mobile in Chinese digits its first two (``一三``, ``幺8``) or, mixed
+    with ASCII digits, an ASCII digit then a Chinese one. Most records hold none of these (a date
+    or an amount is too short), and one search is much cheaper than running every pattern.
 
     Every run starts with a digit or a province, so the alternation sits behind a look-behind
     on that first character: ``[F](?<=(?=runs)[F])`` lets the regex engine skip to the next
@@ -118,13 +166,18 @@ def prefilter() -> re.Pattern[str]:
     """
     provinces = re.escape(_chars()["provinces"])
     digit_or_mask = f"[0-9{_MASK}]"
+    starts = re.escape(_chars()["chinese_mobile_starts"])
+    seconds = re.escape(_chars()["chinese_mobile_seconds"])
+    cn_digits = re.escape(_chars()["chinese_digits"])
     runs = "|".join(
         (
             "[0-9]{7}",
             f"[0-9]{{4}}[- ]?{digit_or_mask}{{4}}",
             f"1[3-9][0-9][- ]?{digit_or_mask}{{4}}",
             f"[{provinces}][{_PLATE_LETTER}]",
+            f"[{starts}][3-9{seconds}]",
+            f"[0-9][- ]?[{cn_digits}]",
         )
     )
-    first = f"[0-9{provinces}]"
+    first = f"[0-9{provinces}{starts}]"
     return re.compile(f"{first}(?<=(?=(?:{runs})){first})")

@@ -3,15 +3,20 @@
 Covered forms (digits are ASCII after ``nlp.normalize``; ``*``/``＊`` count as masked digits):
 
 - ``phone``: mainland mobiles ``13512345678``, ``135 1234 5678``, ``135-1234-5678``,
-  ``+86 13512345678``, ``135****8820``; landlines ``0431-88881234``, ``(0431)88881234``,
-  ``010-12345678``, with an optional extension (``-123``, ``转123``);
+  ``+86 13512345678``, ``135****8820``, and read out in Chinese digits (``一三九一二三四五六七八``,
+  ``幺三九…`` with 幺 for 1, 〇/零 for 0, also mixed with ASCII digits); landlines
+  ``0431-88881234``, ``(0431)88881234``, ``010-12345678``, with an optional extension (``-123``,
+  ``转123``);
 - ``id_number``: 18-digit resident ID numbers (birth date checked, last character a digit or X),
   15-digit old ones (YYMMDD), and masked ones (``220122********1234``);
 - ``bank_card``: 16-19 digits, plain or grouped in fours (``6222 0212 3456 7890``), or masked;
-- ``plate``: ``吉A·12345``, ``吉A12345``, ``京AD12345`` (new energy), ``粤B 8K9L2``, ``吉A1234学``.
+- ``plate``: ``吉A·12345``, ``吉A12345``, ``京AD12345`` (new energy), ``粤B 8K9L2``, ``吉A1234学``,
+  also written back to back (``京A12345京B67890``: two plates).
 
 Amounts (``12000元``, ``3万元``), years and dates (``2019年``, ``2023-05-01``), times, counts
-(``200余名``) and house numbers (``3栋502``) are left alone. Where matches overlap, the longest
+(``200余名``), house numbers (``3栋502``) and ordinary Chinese numbers (``三十一``, ``一二三四``,
+``二〇二三年``: a run of Chinese digits touching 十/百/千/两 is a number, not a phone) are left
+alone. Where matches overlap, the longest
 wins, then the more specific kind (ID before bank card before phone before plate): an 18-digit ID
 number is never also a bank card or a phone.
 """

@@ -367,3 +367,105 @@ def test_find_pii_equals_plain_matching(text: str) -> None:
 def test_pii_prefilter_finds_every_text_a_pattern_matches(text: str) -> None:
     if any(pattern.regex.search(text) for pattern in _pii_patterns.patterns()):
         assert _pii_patterns.prefilter().search(text) is not None
+
+
+# --- numbers written in Chinese digits, plates written back to back -------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "一三九一二三四五六七八",
+        "幺三九幺二三四五六七八",
+        "一八六〇〇〇〇零零零零",
+        "一三九○一二三四五六七",
+        "一三九 一二三四 五六七八",
+        "一三九-一二三四-五六七八",
+        "139一二三四五六七八",
+        "一三九1234五六七八",
+        "139 一二三四 5678",
+        "一三九****五六七八",
+    ],
+)
+def test_mask_pii_masks_mobiles_in_chinese_digits(number: str) -> None:
+    for text in (f"报警人电话{number}，称邻居占地", f"{number}", f"联系方式：{number}万一打不通"):
+        masked = mask_pii(text)
+        assert [span.kind for span in masked.spans] == ["phone"]
+        assert number not in masked.text and "<PHONE>" in masked.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "三十一个人在现场",
+        "共有一二三四号楼受影响",
+        "依次为一二三四，五六七八",
+        "一三五七九单号",
+        "周一三五值班",
+        "二〇二三年一月十五日",
+        "一九九〇年出生",
+        "一二三四五六七八九十",  # counting, not a mobile (second digit 二)
+        "一三九一二三四五六七八十",  # touches 十: an ordinary number
+        "三百一三九一二三四五六七八",  # touches 百
+        "一三九一二三四五六七八元",  # an amount
+        "一三九一二三四五六七",  # ten digits
+        "一三九一二三四五六七八九",  # twelve digits
+        "一五一十地说了",
+        "两千三百一十四元",
+    ],
+)
+def test_mask_pii_leaves_ordinary_chinese_numbers_alone(text: str) -> None:
+    assert mask_pii(text) == MaskedText(text, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "plates"),
+    [
+        ("京A12345京B67890", ["京A12345", "京B67890"]),
+        ("车牌京A12345京B67890京C11111的车", ["京A12345", "京B67890", "京C11111"]),
+        ("京AD12345粤B8K9L2", ["京AD12345", "粤B8K9L2"]),
+        ("吉A·12345吉B·67890", ["吉A·12345", "吉B·67890"]),
+        ("吉A1234学京B67890", ["吉A1234学", "京B67890"]),
+    ],
+)
+def test_mask_pii_masks_plates_written_back_to_back(text: str, plates: list[str]) -> None:
+    assert _kinds(text) == [("plate", plate) for plate in plates]
+    assert all(plate not in mask_pii(text).text for plate in plates)
+
+
+@pytest.mark.parametrize("text", ["编号A12京B", "3京A", "型号X京ABCDE", "G1京A级景区"])
+def test_mask_pii_back_to_back_rule_needs_a_plate_before(text: str) -> None:
+    assert mask_pii(text) == MaskedText(text, ())
+
+
+_chinese_digit_texts = st.lists(
+    st.one_of(
+        st.text(st.sampled_from("〇○零一幺二三四五六七八九0123456789 -*"), min_size=1, max_size=14),
+        st.sampled_from(["十", "百", "万", "元", "京A", "京B", "12345", "粤B", "学", "，"]),
+        _chinese,
+    ),
+    max_size=8,
+).map("".join)
+
+
+@_PROPERTY
+@given(text=_chinese_digit_texts)
+def test_find_pii_equals_plain_matching_on_chinese_digits_and_plates(text: str) -> None:
+    assert find_pii(text) == _reference_find_pii(text)
+    if any(pattern.regex.search(text) for pattern in _pii_patterns.patterns()):
+        assert _pii_patterns.prefilter().search(text) is not None
+
+
+@_PROPERTY
+@given(
+    before=_chinese,
+    digits=st.lists(st.sampled_from("〇零一幺二三四五六七八九"), min_size=9, max_size=9),
+    second=st.sampled_from("三四五六七八九"),
+    after=_chinese,
+)
+def test_mask_pii_leaves_no_chinese_digit_mobile(
+    before: str, digits: list[str], second: str, after: str
+) -> None:
+    number = "一" + second + "".join(digits)
+    text = f"{before}，电话{number}。{after}"
+    assert number not in mask_pii(text).text
