@@ -32,16 +32,19 @@ def flat_columns(id_column: str) -> list[str]:
     return [id_column, *PREDICTION_COLUMNS]
 
 
-def flatten(entry: Mapping[str, Any], id_column: str) -> dict[str, Any]:
+def flatten(entry: Mapping[str, Any], id_column: str, *, id_as_text: bool = True) -> dict[str, Any]:
     """One flat row from an entry of ``service.records``.
 
     The id is written as text (ids from CSV are text already; mixed types cannot share a Parquet
-    column). A record that could not be triaged has empty prediction columns and its code in
-    ``error``; a triaged one has ``error`` empty.
+    column) unless ``id_as_text`` is off, for an input whose ids are integers by type: then an
+    integer id stays an integer. A record that could not be triaged has empty prediction columns
+    and its code in ``error``; a triaged one has ``error`` empty.
     """
     record_id = entry.get("id")
     row: dict[str, Any] = dict.fromkeys(PREDICTION_COLUMNS)
-    row = {id_column: None if record_id is None else str(record_id), **row}
+    if record_id is not None and (id_as_text or not isinstance(record_id, int)):
+        record_id = str(record_id)
+    row = {id_column: record_id, **row}
     error = entry.get("error")
     if error is not None:
         row["error"] = error["code"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from models.bundle import read_manifest
-from models.io import AtomicWriter, detect_format, iter_rows
+from models.io import AUTO_ENCODING, AtomicWriter, detect_format, iter_rows
 from models.loading import load_model
 from models.protocol import TriageModel
 from models.threads import limit_torch_threads
@@ -95,6 +95,8 @@ class ScoreJob:
         jobs: processes scoring at once (1: this process).
         resume: continue from a previous run's ``.partial`` output.
         restart: delete a previous run's ``.partial`` output and score everything again.
+        encoding: text encoding of a CSV/JSONL input; ``auto`` tells UTF-8 from GB18030.
+        bom: start a CSV output with a UTF-8 byte-order mark (for Excel and WPS).
     """
 
     input_path: Path
@@ -107,6 +109,8 @@ class ScoreJob:
     jobs: int = 1
     resume: bool = False
     restart: bool = False
+    encoding: str = AUTO_ENCODING
+    bom: bool = False
 
 
 class _Sink(Protocol):
@@ -207,6 +211,7 @@ def run_scoring(
         else None
     )
     sink = _open_sink(job, out_format, columns)
+    id_as_text = not integer_ids(job)
     try:
         if previous is not None:
             summary.kept_from_previous_run = _copy_previous(
@@ -217,7 +222,11 @@ def run_scoring(
         with ChunkScorer(config, jobs=job.jobs, loader=loader) as scorer:
             for entries in scorer.map(_chunks(records, job.chunk_size)):
                 summary.add(entries)
-                sink.write(entries if nested else [flatten(e, job.id_column) for e in entries])
+                sink.write(
+                    entries
+                    if nested
+                    else [flatten(e, job.id_column, id_as_text=id_as_text) for e in entries]
+                )
                 if on_progress:
                     on_progress(len(entries))
     except BaseException:
@@ -245,7 +254,7 @@ def read_records(job: ScoreJob, summary: ScoreSummary | None = None) -> Iterator
     )
     first = True
     last_line = 0
-    for number, row in iter_rows(job.input_path, in_format):
+    for number, row in iter_rows(job.input_path, in_format, encoding=job.encoding):
         if in_format == "jsonl" and summary is not None:
             summary.blank_lines += number - last_line - 1
             last_line = number
@@ -273,6 +282,25 @@ def _line_count(path: Path) -> int:
             lines += block.count(b"\n")
             last = block[-1:]
     return lines + (last != b"\n")
+
+
+def integer_ids(job: ScoreJob) -> bool:
+    """Whether the input's id column holds integers by type (a Parquet integer column).
+
+    Then a flat output keeps them as integers (a Parquet int64 column stays int64); ids of other
+    inputs are written as text, since one column cannot mix types.
+    """
+    if job.input_path == STDOUT or detect_format(job.input_path, job.input_format) != "parquet":
+        return False
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        schema = pq.read_schema(job.input_path)
+    except Exception:  # an unreadable file: read_records reports it with its code
+        return False
+    index = schema.get_field_index(job.id_column)
+    return index >= 0 and pa.types.is_integer(schema.field(index).type)
 
 
 def estimate_rows(job: ScoreJob) -> int | None:
@@ -440,7 +468,7 @@ def _id_text(record_id: object) -> str:
 def _open_sink(job: ScoreJob, out_format: str, columns: list[str] | None) -> _Sink:
     if job.output_path == STDOUT:
         return _StdoutJsonl()
-    writer = AtomicWriter(job.output_path, out_format, columns)
+    writer = AtomicWriter(job.output_path, out_format, columns, bom=job.bom)
     return _ParquetTypeGuard(writer) if out_format == "parquet" else writer
 
 

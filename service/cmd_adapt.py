@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from service._cli_errors import reports_errors
+from service._options import DEFAULT_ENCODING, EncodingOption
 from training.progress import progress_bars
 
 
@@ -38,6 +39,7 @@ def adapt(
         float, typer.Option(help="Sample weight of each weak-labelled record relative to 1.0.")
     ] = 1.0,
     text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Label a site's unlabelled records with voting rules and a label model, then retrain."""
     from models.linear import LinearTriageModel
@@ -53,11 +55,15 @@ def adapt(
         base = load_model(model or ensure_default_model(progress=progress))
         if not isinstance(base, LinearTriageModel):
             raise typer.BadParameter("adapt works on linear bundles", param_hint="--model")
-        training = read_labelled(data, text_column=text_column)
+        training = read_labelled(data, text_column=text_column, encoding=encoding)
         calibration_set = (
-            read_labelled(calibration, text_column=text_column) if calibration else None
+            read_labelled(calibration, text_column=text_column, encoding=encoding)
+            if calibration
+            else None
         )
-        texts = read_texts(unlabelled, text_column=text_column, row_code="INVALID_TRAINING_ROW")
+        texts = read_texts(
+            unlabelled, text_column=text_column, encoding=encoding, row_code="INVALID_TRAINING_ROW"
+        )
         adapted, weak, seconds = run_adapt(
             base,
             training,

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from models.features import DEFAULT_LEXICON_SCALE
 from service._cli_errors import reports_errors
+from service._options import DEFAULT_ENCODING, EncodingOption
 from training.progress import progress_bars
 
 console = Console(stderr=False, width=120)
@@ -73,6 +74,7 @@ def train(
         float, typer.Option(help="Sample weight of each feedback record relative to 1.0.")
     ] = 3.0,
     text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    encoding: EncodingOption = DEFAULT_ENCODING,
     feature_mode: Annotated[
         str, typer.Option(help="N-gram columns: 'vocabulary' (TF-IDF vocabulary) or 'hashing'.")
     ] = "vocabulary",
@@ -170,19 +172,25 @@ def train(
     from training.data import LabelledSet, check_trainable, read_labelled
     from training.train import train_linear
 
-    training = read_labelled(data, text_column=text_column)
+    training = read_labelled(data, text_column=text_column, encoding=encoding)
     if feedback:
-        corrections = read_labelled(feedback, text_column=text_column, weight=feedback_weight)
+        corrections = read_labelled(
+            feedback, text_column=text_column, encoding=encoding, weight=feedback_weight
+        )
         training = LabelledSet(
             training.records + corrections.records,
             training.files + corrections.files,
             training.sha256 + "+" + corrections.sha256,
         )
     evaluation = {
-        name: read_labelled([path], text_column=text_column)
+        name: read_labelled([path], text_column=text_column, encoding=encoding)
         for path, name in zip(eval_data or [], set_names(eval_data or []), strict=True)
     }
-    calibration_set = read_labelled(calibration, text_column=text_column) if calibration else None
+    calibration_set = (
+        read_labelled(calibration, text_column=text_column, encoding=encoding)
+        if calibration
+        else None
+    )
     run: Any
     if arch == "transformer":
         check_trainable(training, calibration_set)
@@ -210,7 +218,7 @@ def train(
                 output,
                 config=transformer_config,
                 base_model=base_model,
-                dev=read_labelled(dev, text_column=text_column) if dev else None,
+                dev=read_labelled(dev, text_column=text_column, encoding=encoding) if dev else None,
                 calibration=calibration_set,
                 evaluation_sets=evaluation,
                 checkpoint_dir=checkpoint_dir,
@@ -263,6 +271,7 @@ def pretrain(
         Path, typer.Option(help="Checkpoint directory to write, for `train --base-model`.")
     ],
     text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    encoding: EncodingOption = DEFAULT_ENCODING,
     epochs: Annotated[int, typer.Option(help="Passes over the texts.")] = 3,
     batch_size: Annotated[int, typer.Option(help="Windows per step.")] = 64,
     learning_rate: Annotated[float, typer.Option(help="Peak learning rate after warm-up.")] = 5e-4,
@@ -292,7 +301,7 @@ def pretrain(
     from training.transformer import set_threads
 
     set_threads(threads)
-    texts = read_texts(data, text_column=text_column)
+    texts = read_texts(data, text_column=text_column, encoding=encoding)
     try:
         shape = EncoderShape(
             layers=layers,
@@ -356,6 +365,7 @@ def ensemble(
         int | None, typer.Option(help="CPU threads for torch (transformer members).")
     ] = None,
     text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Average the calibrated probabilities of trained bundles into one ensemble bundle."""
     from training.data import read_labelled
@@ -367,10 +377,10 @@ def ensemble(
     if weight is not None and len(weight) != len(member):
         raise typer.BadParameter("give one --weight per --member", param_hint="--weight")
     evaluation = {
-        name: read_labelled([path], text_column=text_column)
+        name: read_labelled([path], text_column=text_column, encoding=encoding)
         for path, name in zip(eval_data or [], set_names(eval_data or []), strict=True)
     }
-    calibration_set = read_labelled(calibration, text_column=text_column)
+    calibration_set = read_labelled(calibration, text_column=text_column, encoding=encoding)
     set_threads(threads)
     try:
         run = build_ensemble(
@@ -395,6 +405,7 @@ def evaluate(
         bool, typer.Option(help="Also score the keyword-trigger baseline on the same sets.")
     ] = False,
     text_column: Annotated[str, typer.Option(help="Name of the text column.")] = "text",
+    encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Score a model on labelled file(s): per-head F1, confusion, calibration, coverage."""
     from models.baseline import KeywordTriggerModel
@@ -415,7 +426,7 @@ def evaluate(
     for label, scored in models.items():
         results, sets = {}, {}
         for path, name in zip(data, names, strict=True):
-            held_out = read_labelled([path], text_column=text_column)
+            held_out = read_labelled([path], text_column=text_column, encoding=encoding)
             predictions = predict_all(scored, held_out.texts)
             results[name] = evaluate_predictions(held_out, predictions, scored.review_policy)
             sets[name] = (held_out, predictions)

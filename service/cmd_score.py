@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from service._cli_errors import reports_errors
+from service._options import DEFAULT_ENCODING, EncodingOption
 
 if TYPE_CHECKING:
     from service.batch import ScoringConfig
@@ -47,6 +48,7 @@ def predict(
     chunk_size: Annotated[
         int, typer.Option("--chunk-size", min=1, help="Records per model call.")
     ] = 256,
+    encoding: EncodingOption = DEFAULT_ENCODING,
     restart: Annotated[
         bool,
         typer.Option(
@@ -65,6 +67,7 @@ def predict(
         output_format="jsonl",
         chunk_size=chunk_size,
         restart=restart,
+        encoding=encoding,
     )
     summary = run_scoring(job, _scoring_config(model, config))
     typer.echo(
@@ -135,6 +138,15 @@ def score(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr.")
     ] = True,
+    encoding: EncodingOption = DEFAULT_ENCODING,
+    bom: Annotated[
+        bool,
+        typer.Option(
+            "--bom/--no-bom",
+            help="Start a CSV output with a UTF-8 byte-order mark, so that Excel and WPS show "
+            "the Chinese text; --no-bom for pipelines.",
+        ),
+    ] = True,
 ) -> None:
     """Score a record file; writes OUTPUT only when complete and prints a summary table."""
     from rich.console import Console
@@ -153,6 +165,8 @@ def score(
         jobs=jobs,
         resume=resume,
         restart=restart,
+        encoding=encoding,
+        bom=bom,
     )
     scoring_config = _scoring_config(model, config, jobs=jobs)
     with tqdm(

@@ -124,6 +124,8 @@ ERROR_CODES: Final = MappingProxyType(
         "MALFORMED_LINE": ErrorCode(None, "an input line is not valid JSON/CSV (names the line)"),
         "MALFORMED_FILE": ErrorCode(None, "the input is not a readable Parquet file"),
         "NOT_UTF8": ErrorCode(None, "the input is not UTF-8 text"),
+        "DECODE_FAILED": ErrorCode(None, "the input is not text in the given or detected encoding"),
+        "UNKNOWN_ENCODING": ErrorCode(None, "--encoding names no known encoding"),
         "PORT_IN_USE": ErrorCode(None, "serve: another process listens on server.port"),
         "LISTEN_FAILED": ErrorCode(None, "serve: the server cannot listen on host:port"),
         "INVALID_OPTION": ErrorCode(None, "a command-line option has a value the command refuses"),

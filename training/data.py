@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.io import iter_rows
+from models.io import AUTO_ENCODING, iter_rows
 from nlp.errors import InputFileError, InvalidRecordError, UnknownLabelError
 from nlp.labels import (
     DISPUTE_TYPE_IDS,
@@ -74,6 +74,7 @@ def read_labelled(
     text_column: str = "text",
     file_format: str | None = None,
     weight: float = 1.0,
+    encoding: str = AUTO_ENCODING,
 ) -> LabelledSet:
     """Read labelled records from JSONL/CSV/Parquet files.
 
@@ -82,6 +83,7 @@ def read_labelled(
         text_column: name of the text column.
         file_format: force a format instead of guessing from the extension.
         weight: sample weight given to every record read (a per-row ``weight`` column wins).
+        encoding: text encoding of JSONL/CSV files (``models.io.iter_rows``); ``auto`` detects.
 
     Returns:
         The records in file order and a sha256 over their texts and labels.
@@ -93,7 +95,7 @@ def read_labelled(
     digest = hashlib.sha256()
     records: list[LabelledRecord] = []
     for path in paths:
-        for number, row in iter_rows(Path(path), file_format):
+        for number, row in iter_rows(Path(path), file_format, encoding=encoding):
             missing = [label for label in LABEL_COLUMNS if label not in row]
             if missing:
                 raise InputFileError(
@@ -130,9 +132,15 @@ def read_labelled(
 
 
 def read_texts(
-    paths: Sequence[Path], *, text_column: str = "text", row_code: str = "INVALID_PRETRAINING_ROW"
+    paths: Sequence[Path],
+    *,
+    text_column: str = "text",
+    row_code: str = "INVALID_PRETRAINING_ROW",
+    encoding: str = AUTO_ENCODING,
 ) -> list[str]:
     """Unlabelled texts from JSONL/CSV/Parquet files (labels, if any, are ignored).
+
+    ``encoding`` is that of JSONL/CSV files (``models.io.iter_rows``); ``auto`` detects it.
 
     Raises:
         InputFileError: a file is unreadable or a row's text is invalid (code ``row_code``,
@@ -140,7 +148,7 @@ def read_texts(
     """
     texts: list[str] = []
     for path in paths:
-        for number, row in iter_rows(Path(path)):
+        for number, row in iter_rows(Path(path), encoding=encoding):
             try:
                 texts.append(validate_text(row.get(text_column)))
             except InvalidRecordError as error:

@@ -67,6 +67,8 @@ window.TriageCommon = (() => {
     MALFORMED_LINE: "文件中有格式错误的行",
     MALFORMED_FILE: "文件无法读取",
     NOT_UTF8: "文件不是 UTF-8 编码的文本",
+    DECODE_FAILED: "文件编码无法识别，请指定文件编码（如 GB18030）",
+    UNKNOWN_ENCODING: "不支持所指定的文件编码",
     PORT_IN_USE: "服务端口已被占用",
     LISTEN_FAILED: "服务无法在所设地址和端口上启动",
     INVALID_OPTION: "命令参数取值有误",

@@ -38,12 +38,75 @@ def test_iter_rows_reads_csv_and_parquet(tmp_path):
     assert list(iter_rows(parquet_path)) == [(1, {"id": "x", "text": "丁"})]
 
 
-def test_iter_rows_reports_non_utf8_files(tmp_path):
+def test_iter_rows_reports_non_utf8_files_when_utf8_is_asked_for(tmp_path):
     path = tmp_path / "a.jsonl"
     path.write_bytes('{"text": "纠纷"}\n'.encode("gbk"))
+    with pytest.raises(InputFileError, match="--encoding gb18030") as caught:
+        list(iter_rows(path, encoding="utf-8"))
+    assert caught.value.code == "NOT_UTF8"
+
+
+CHINESE_CSV = "id,text\n7,邻居装修噪音扰民，双方争吵\n8,老板拖欠工资䶮\n"
+"""The last character (U+4DAE) is in GB18030 but not in GBK."""
+
+
+@pytest.mark.parametrize(
+    ("codec", "text"),
+    [
+        ("utf-8", CHINESE_CSV),
+        ("utf-8-sig", CHINESE_CSV),
+        ("gb18030", CHINESE_CSV),
+        ("gbk", CHINESE_CSV.replace("䶮", "")),
+    ],
+)
+def test_iter_rows_detects_the_encoding_of_a_chinese_csv(tmp_path, codec, text):
+    path = tmp_path / "calls.csv"
+    path.write_bytes(text.replace("\n", "\r\n").encode(codec))
+    rows = [row for _, row in iter_rows(path)]
+    assert list(rows[0]) == ["id", "text"]
+    assert rows[0]["text"] == "邻居装修噪音扰民，双方争吵"
+    assert rows[1]["text"] == "老板拖欠工资䶮".replace("䶮", "" if codec == "gbk" else "䶮")
+
+
+def test_iter_rows_reads_the_encoding_asked_for(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_bytes(CHINESE_CSV.encode("gb18030"))
+    assert [r["text"] for _, r in iter_rows(path, encoding="GB18030")][1] == "老板拖欠工资䶮"
+    with pytest.raises(InputFileError, match="not gbk text") as caught:
+        list(iter_rows(path, encoding="gbk"))
+    assert caught.value.code == "DECODE_FAILED"
+
+
+def test_detect_encoding_reads_the_whole_file(tmp_path):
+    from models.io import detect_encoding
+
+    path = tmp_path / "late.jsonl"
+    path.write_bytes(("a" * (3 << 20)).encode() + "纠纷".encode("gb18030"))
+    assert detect_encoding(path) == "gb18030"
+    path.write_bytes("\ufeff纠纷".encode())
+    assert detect_encoding(path) == "utf-8-sig"
+
+
+def test_iter_rows_refuses_an_unknown_or_wrong_encoding(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_bytes(CHINESE_CSV.encode("utf-8"))
+    with pytest.raises(InputFileError) as caught:
+        list(iter_rows(path, encoding="klingon"))
+    assert caught.value.code == "UNKNOWN_ENCODING"
+    path.write_bytes(b"id,text\n1,\xff\xff\xff\n")
     with pytest.raises(InputFileError) as caught:
         list(iter_rows(path))
-    assert caught.value.code == "NOT_UTF8"
+    assert caught.value.code == "DECODE_FAILED"
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_atomic_writer_writes_a_bom_only_when_asked(tmp_path, bom):
+    path = tmp_path / "out.csv"
+    writer = AtomicWriter(path, "csv", bom=bom)
+    writer.write([{"id": 1, "text": "纠纷"}])
+    writer.commit()
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf") is bom
+    assert [row["text"] for _, row in iter_rows(path)] == ["纠纷"]
 
 
 def test_detect_format_refuses_unknown_extensions(tmp_path):

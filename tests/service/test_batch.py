@@ -136,7 +136,7 @@ def test_score_parquet_roundtrip_with_leading_error_chunk(
     assert table.schema.field("dispute_type_score").type == pa.float64()
     assert table.schema.field("escalation").type == pa.bool_()
     assert table.column("error").to_pylist() == ["EMPTY_TEXT", "NOT_TEXT", *[""] * 5, "EMPTY_TEXT"]
-    assert table.column("id").to_pylist() == [str(i) for i in range(len(texts))]
+    assert table.column("id").to_pylist() == list(range(len(texts)))  # int64 ids stay integers
 
 
 def test_score_all_error_parquet_still_written(tmp_path: Path, config: ScoringConfig) -> None:

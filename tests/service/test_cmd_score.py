@@ -138,7 +138,10 @@ def test_score_writes_csv_and_prints_summary(
         ["score", str(records), "--output", str(out), "--model", str(model_dir), "--no-progress"],
     )
     assert result.exit_code == 0, result.output
-    assert out.read_text("utf-8").splitlines()[0].startswith("id,dispute_type,dispute_type_name")
+    assert (
+        out.read_text("utf-8-sig").splitlines()[0].startswith("id,dispute_type,dispute_type_name")
+    )
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM by default, for Excel and WPS
     assert "records scored" in result.stderr
     assert "EMPTY_TEXT" in result.stderr
 
