@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.abc
 import json
 import re
 import socket
@@ -30,11 +31,22 @@ def _assert_coded(result, code: str, exit_code: int = 2) -> str:
     return output
 
 
+class _NoTorch(importlib.abc.MetaPathFinder):
+    """An import system in which torch is not installed."""
+
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
 def _without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A finder rather than sys.modules["torch"] = None: scipy looks torch up in sys.modules and
+    # would trip over a None there, which an environment without torch never has.
     for name in list(sys.modules):
         if name.split(".")[0] == "torch" or name.startswith(TORCH_MODULES[1:]):
             monkeypatch.delitem(sys.modules, name)
-    monkeypatch.setitem(sys.modules, "torch", None)
+    monkeypatch.setattr(sys, "meta_path", [_NoTorch(), *sys.meta_path])
 
 
 @pytest.fixture
