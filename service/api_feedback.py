@@ -5,12 +5,17 @@ position for a batch). Corrections of a request id the audit log does not hold a
 (``UNKNOWN_REQUEST_ID``): the predicted labels and model version stored with a correction are
 always the ones the service really served, never values sent by the client. The correction's
 text must be the text that prediction was made on: its salted SHA-256 must equal the one the
-audit log kept at prediction time (``FEEDBACK_TEXT_MISMATCH``, 409, otherwise). Either refusal
-stores nothing.
+audit log kept at prediction time (``FEEDBACK_TEXT_MISMATCH``, 409, otherwise). Only the operator
+the prediction was served to may correct it, or a request with the admin key (``admin.api_key``,
+stored as operator ``admin-key``); another operator gets ``FEEDBACK_NOT_ALLOWED`` (403), checked
+before the text so that no one can test guessed texts against another operator's predictions.
+Every refusal stores nothing.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -26,8 +31,9 @@ from nlp.labels import (
     canonical_risk_grade,
 )
 from nlp.validate import validate_text
-from service.deps import JsonBody, OperatorDep, StateDep
-from service.errors import ApiError, FeedbackTextMismatchError
+from service.auth import authenticate, match_key, presented_key
+from service.deps import JsonBody, StateDep
+from service.errors import ApiError, FeedbackNotAllowedError, FeedbackTextMismatchError
 from service.feedback import FeedbackStore, Labels, StoredFeedback
 from service.schemas import EXAMPLE_TEXTS, RecordText, error_responses
 
@@ -122,19 +128,57 @@ def get_store(state: StateDep) -> FeedbackStore:
 
 StoreDep = Annotated[FeedbackStore, Depends(get_store)]
 
+ADMIN_OPERATOR = "admin-key"
+"""The operator id stored with a correction sent with the admin key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Corrector:
+    """Who sends a correction, and whether they may correct another operator's prediction."""
+
+    operator_id: str
+    any_operator: bool
+
+
+def get_corrector(request: Request, state: StateDep) -> Corrector:
+    """The sender of a correction: an operator by API key, or the admin key (any prediction).
+
+    Raises:
+        ApiError: ``API_KEY_MISSING`` or ``API_KEY_INVALID`` (401).
+    """
+    settings = state.settings
+    key = presented_key(request)
+    admin_key = settings.admin.api_key
+    if (
+        settings.auth.enabled
+        and key is not None
+        and admin_key is not None
+        and match_key(key, {ADMIN_OPERATOR: admin_key}) is not None
+    ):
+        corrector = Corrector(ADMIN_OPERATOR, any_operator=True)
+    else:
+        corrector = Corrector(authenticate(request, settings.auth), any_operator=False)
+    request.state.operator = corrector.operator_id
+    return corrector
+
+
+CorrectorDep = Annotated[Corrector, Depends(get_corrector)]
+
 
 @router.post(
     "/feedback",
     status_code=201,
     response_model=FeedbackResponse,
-    responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429, 500, 503),
+    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503),
     dependencies=[JsonBody],
     summary="Confirm or correct a prediction",
     description="Stores the right labels of a prediction with its masked text (normalised, "
     "phone/ID/card numbers and plates replaced) and the operator of the API key. Labels are "
     "exactly the ids or the Chinese names (escalation: true/false or 是/否); others, such as "
     "LAND, yes or 1, are UNKNOWN_LABEL. A request_id that the audit log does not "
-    "hold is UNKNOWN_REQUEST_ID; a text other than the one that prediction was made on (checked "
+    "hold is UNKNOWN_REQUEST_ID; a prediction served to another operator is "
+    "FEEDBACK_NOT_ALLOWED (403) unless the admin key is sent; a text other than the one that "
+    "prediction was made on (checked "
     "against the salted SHA-256 kept at prediction time) is FEEDBACK_TEXT_MISMATCH (409). More "
     "than feedback.max_per_minute corrections from one operator in 60 s are RATE_LIMITED (429, "
     "Retry-After). The reply never contains the text.",
@@ -142,12 +186,13 @@ StoreDep = Annotated[FeedbackStore, Depends(get_store)]
 async def post_feedback(
     body: FeedbackRequest,
     request: Request,
-    operator: OperatorDep,
+    corrector: CorrectorDep,
     store: StoreDep,
     state: StateDep,
 ) -> JSONResponse:
     """Store one correction."""
     request.state.record_count = 1
+    operator = corrector.operator_id
     wait_s = state.feedback_limiter.retry_after(operator)
     if wait_s is not None:
         limit = state.settings.feedback.max_per_minute
@@ -172,9 +217,17 @@ async def post_feedback(
     )
     try:
         stored = await anyio.to_thread.run_sync(
-            store.add_feedback, body.request_id, body.record_index, text, corrected, operator
+            functools.partial(
+                store.add_feedback,
+                body.request_id,
+                body.record_index,
+                text,
+                corrected,
+                operator,
+                any_operator=corrector.any_operator,
+            )
         )
-    except FeedbackTextMismatchError as error:
+    except (FeedbackTextMismatchError, FeedbackNotAllowedError) as error:
         raise ApiError(error.code, error.message) from None
     return JSONResponse(_response_body(stored), status_code=201)
 

@@ -7,6 +7,7 @@ The tree (``TriageError`` is the project-wide base from ``nlp.errors``)::
     ├── DatabaseError           the feedback database is unreachable or too new (503 / start-up)
     ├── UnknownPredictionError  a correction names no prediction in the audit log (422)
     ├── FeedbackTextMismatchError  a correction's text is not the text of that prediction (409)
+    ├── FeedbackNotAllowedError  a correction of a prediction served to another operator (403)
     └── (lower layers)          InvalidRecordError, ModelBundleError, InputFileError, ...
 
     starlette HTTPException
@@ -79,6 +80,9 @@ ERROR_CODES: Final = MappingProxyType(
         "UNKNOWN_REQUEST_ID": ErrorCode(422, "no prediction was served under that request id"),
         "FEEDBACK_TEXT_MISMATCH": ErrorCode(
             409, "a correction's text is not the text the named prediction was made on"
+        ),
+        "FEEDBACK_NOT_ALLOWED": ErrorCode(
+            403, "a correction of a prediction served to another operator, without the admin key"
         ),
         "RATE_LIMITED": ErrorCode(429, "more corrections than feedback.max_per_minute"),
         "DATABASE_UNAVAILABLE": ErrorCode(503, "the feedback database cannot be reached"),
@@ -158,6 +162,12 @@ class FeedbackTextMismatchError(TriageError):
     """A correction's text does not hash to the text recorded with the prediction it names."""
 
     code = "FEEDBACK_TEXT_MISMATCH"
+
+
+class FeedbackNotAllowedError(TriageError):
+    """A correction names a prediction served to another operator, without the admin key."""
+
+    code = "FEEDBACK_NOT_ALLOWED"
 
 
 class ApiError(HTTPException):

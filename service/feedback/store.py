@@ -22,7 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from models.protocol import Triage
 from nlp.normalize import normalize
 from nlp.pii import mask_pii
-from service.errors import DatabaseError, FeedbackTextMismatchError, UnknownPredictionError
+from service.errors import (
+    DatabaseError,
+    FeedbackNotAllowedError,
+    FeedbackTextMismatchError,
+    UnknownPredictionError,
+)
 from service.feedback._engine import build_engine
 from service.feedback._text_hash import TextHash
 from service.feedback.migrations import migrate
@@ -105,6 +110,8 @@ class StoredPrediction:
     labels: Labels
     created_at: datetime
     text_hash: TextHash | None
+    operator_id: str = ""
+    """The operator the prediction was served to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +215,14 @@ class FeedbackStore:
         return row
 
     def add_feedback(
-        self, request_id: str, record_index: int, text: str, corrected: Labels, operator_id: str
+        self,
+        request_id: str,
+        record_index: int,
+        text: str,
+        corrected: Labels,
+        operator_id: str,
+        *,
+        any_operator: bool = False,
     ) -> StoredFeedback:
         """Store a correction of the prediction served under ``request_id``.
 
@@ -219,6 +233,8 @@ class FeedbackStore:
                 the prediction, and only its masked form is stored.
             corrected: the right labels (equal to the predicted ones where confirmed).
             operator_id: who sent the correction.
+            any_operator: the sender may correct a prediction served to another operator (the
+                admin key); otherwise only the operator who got the prediction may.
 
         Returns:
             The stored row, with the predicted labels and model version from the audit log.
@@ -226,6 +242,8 @@ class FeedbackStore:
         Raises:
             UnknownPredictionError: ``UNKNOWN_REQUEST_ID``: no prediction was served under that
                 request id and record index.
+            FeedbackNotAllowedError: ``FEEDBACK_NOT_ALLOWED``: the prediction was served to
+                another operator and ``any_operator`` is off. Nothing is stored.
             FeedbackTextMismatchError: ``FEEDBACK_TEXT_MISMATCH``: ``text`` is not the text that
                 prediction was made on (or the prediction predates text hashes). Nothing is
                 stored.
@@ -238,6 +256,13 @@ class FeedbackStore:
                 raise UnknownPredictionError(
                     "no prediction was served under this request_id and record_index; send the "
                     "X-Request-ID of the triage reply you are correcting"
+                )
+            # Before the text check, so that nobody can test guessed texts against another
+            # operator's predictions.
+            if not any_operator and prediction.operator_id != operator_id:
+                raise FeedbackNotAllowedError(
+                    "this prediction was served to another operator; only that operator (or the "
+                    "admin key) may correct it"
                 )
             if prediction.text_hash is None:
                 raise FeedbackTextMismatchError(
@@ -321,6 +346,7 @@ class FeedbackStore:
                 if row["text_salt"] is not None and row["text_sha256"] is not None
                 else None
             ),
+            operator_id=row["operator_id"],
         )
 
     @contextmanager

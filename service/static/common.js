@@ -34,6 +34,7 @@ window.TriageCommon = (() => {
     UNKNOWN_LABEL: "更正的标签无效，请从列出的选项中选择",
     UNKNOWN_REQUEST_ID: "服务中找不到这次分析的记录，请重新分析后再提交更正",
     FEEDBACK_TEXT_MISMATCH: "提交更正的文本与当时分析的文本不一致，未保存；请重新分析后再提交更正",
+    FEEDBACK_NOT_ALLOWED: "这条分析结果属于其他坐席，只有本人或管理员可以更正",
     RATE_LIMITED: "提交更正过于频繁，请稍候再试",
     DATABASE_UNAVAILABLE: "反馈数据库暂时无法使用，请稍后重试或联系管理员",
     DATABASE_TOO_NEW: "反馈数据库的版本比本服务新，请联系管理员",

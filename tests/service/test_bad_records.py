@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.conftest import AUTH, AppFactory
+from tests.service.conftest import ADMIN, ADMIN_KEY, AUTH, OTHER_KEY, AppFactory
 from tests.service.fake_model import FakeTriageModel
 
 TEXT = "邻居吵架，对方扬言要打人"
@@ -210,3 +210,34 @@ def test_feedback_database_files_are_owner_only(make_app: AppFactory, database_u
                 assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
     finally:
         os.umask(old)
+
+
+def test_feedback_on_another_operators_prediction_is_refused(client: TestClient) -> None:
+    request_id = _triage(client)
+    other = {"X-API-Key": OTHER_KEY}
+    response = client.post("/v1/feedback", json=_correction(request_id), headers=other)
+    _assert_error_shape(response, 403, "FEEDBACK_NOT_ALLOWED")
+    # Checked before the text: another operator learns nothing about the text either way.
+    wrong_text = client.post(
+        "/v1/feedback", json=_correction(request_id, text="别的文字"), headers=other
+    )
+    _assert_error_shape(wrong_text, 403, "FEEDBACK_NOT_ALLOWED")
+    store = client.app.state.service.store  # type: ignore[attr-defined]
+    assert list(store.iter_feedback()) == []
+    own = client.post("/v1/feedback", json=_correction(request_id), headers=AUTH)
+    assert own.status_code == 201
+    assert own.json()["operator_id"] == "desk-1"
+
+
+def test_feedback_admin_key_may_correct_any_prediction(make_app: AppFactory) -> None:
+    with TestClient(make_app(admin={"api_key": ADMIN_KEY})) as client:
+        request_id = _triage(client)
+        response = client.post("/v1/feedback", json=_correction(request_id), headers=ADMIN)
+    assert response.status_code == 201
+    assert response.json()["operator_id"] == "admin-key"
+
+
+def test_feedback_admin_key_is_no_key_when_not_configured(client: TestClient) -> None:
+    request_id = _triage(client)
+    response = client.post("/v1/feedback", json=_correction(request_id), headers=ADMIN)
+    _assert_error_shape(response, 401, "API_KEY_INVALID")

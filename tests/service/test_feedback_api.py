@@ -53,8 +53,8 @@ def test_feedback_stores_masked_text_without_phone_digits(client: TestClient) ->
 
 
 def test_feedback_operator_comes_from_the_api_key(client: TestClient) -> None:
-    request_id = _triage(client, RECORD)
     other = {"X-API-Key": OTHER_KEY}
+    request_id = _triage(client, RECORD, headers=other)
     response = client.post("/v1/feedback", json=_correction(request_id), headers=other)
     assert response.status_code == 201
     assert response.json()["operator_id"] == "desk-2"
@@ -266,7 +266,7 @@ def test_feedback_beyond_the_per_operator_limit_is_refused_with_retry_after(
         assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert "楼道" not in refused.text and PHONE not in refused.text
         assert len(list(_store(client).iter_feedback())) == 2
-        other = client.post(
-            "/v1/feedback", json=_correction(request_id), headers={"X-API-Key": OTHER_KEY}
-        )
+        other_key = {"X-API-Key": OTHER_KEY}
+        other_request_id = _triage(client, RECORD, headers=other_key)
+        other = client.post("/v1/feedback", json=_correction(other_request_id), headers=other_key)
         assert other.status_code == 201

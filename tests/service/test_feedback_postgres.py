@@ -121,7 +121,9 @@ def test_postgres_migration_3_adds_text_hashes_to_a_version_2_audit_log(pg_url: 
         [old] = store.audit_rows()
         assert old["text_salt"] is None and old["text_sha256"] is None
         with pytest.raises(FeedbackTextMismatchError):
-            store.add_feedback("old-1", 0, "甲说借钱不还", Labels("debt", "general", False), "d")
+            store.add_feedback(
+                "old-1", 0, "甲说借钱不还", Labels("debt", "general", False), "desk-1"
+            )
         assert list(store.iter_feedback()) == []
     finally:
         store.close()

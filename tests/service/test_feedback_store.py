@@ -12,7 +12,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy import text as sql
 
 from models.protocol import Triage
-from service.errors import DatabaseError, FeedbackTextMismatchError, ServiceConfigError
+from service.errors import (
+    DatabaseError,
+    FeedbackNotAllowedError,
+    FeedbackTextMismatchError,
+    ServiceConfigError,
+)
 from service.feedback import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -138,7 +143,7 @@ def test_add_feedback_masks_normalised_text(database_url: str) -> None:
     try:
         _served(store, "r-1", text)
         # Full-width digits are normalised before masking, so they are masked too.
-        stored = store.add_feedback("r-1", 0, text, Labels("debt", "general", False), "d")
+        stored = store.add_feedback("r-1", 0, text, Labels("debt", "general", False), "desk-1")
     finally:
         store.close()
     assert "13912345678" not in stored.masked_text
@@ -156,7 +161,7 @@ def test_export_writes_training_rows_latest_per_prediction(
         store.add_feedback("r-1", 0, "甲说借钱不还", Labels("debt", "general", False), "desk-1")
         store.add_feedback("r-2", 0, "乙说工资没发", Labels("wages", "complex", False), "desk-1")
         later = store.add_feedback(
-            "r-1", 0, "甲说借钱不还", Labels("debt", "difficult", True), "desk-2"
+            "r-1", 0, "甲说借钱不还", Labels("debt", "difficult", True), "desk-1"
         )
         output = tmp_path / "out" / "feedback.jsonl"
         assert export_feedback(store, output) == 2
@@ -236,7 +241,9 @@ def test_add_feedback_refuses_another_text_and_stores_nothing(database_url: str)
     try:
         _served(store, "r-1", "甲说借钱不还")
         with pytest.raises(FeedbackTextMismatchError) as caught:
-            store.add_feedback("r-1", 0, "乙说工资没发", Labels("wages", "general", False), "d")
+            store.add_feedback(
+                "r-1", 0, "乙说工资没发", Labels("wages", "general", False), "desk-1"
+            )
         stored = list(store.iter_feedback())
     finally:
         store.close()
@@ -270,11 +277,33 @@ def test_migration_3_adds_hashes_and_old_predictions_cannot_be_corrected(
         [old] = store.audit_rows()
         assert old["text_salt"] is None and old["text_sha256"] is None
         with pytest.raises(FeedbackTextMismatchError, match="before text hashes"):
-            store.add_feedback("old-1", 0, "甲说借钱不还", Labels("debt", "general", False), "d")
+            store.add_feedback(
+                "old-1", 0, "甲说借钱不还", Labels("debt", "general", False), "desk-1"
+            )
         _served(store, "new-1", "甲说借钱不还")
         stored = store.add_feedback(
-            "new-1", 0, "甲说借钱不还", Labels("debt", "general", False), "d"
+            "new-1", 0, "甲说借钱不还", Labels("debt", "general", False), "desk-1"
         )
         assert [row.id for row in store.iter_feedback()] == [stored.id]
+    finally:
+        store.close()
+
+
+def test_add_feedback_refuses_another_operators_prediction(database_url: str) -> None:
+    store = FeedbackStore.open(database_url)
+    try:
+        _served(store, "r-1", "甲说借钱不还")
+        with pytest.raises(FeedbackNotAllowedError):
+            store.add_feedback("r-1", 0, "甲说借钱不还", Labels("debt", "general", False), "desk-2")
+        assert list(store.iter_feedback()) == []
+        stored = store.add_feedback(
+            "r-1",
+            0,
+            "甲说借钱不还",
+            Labels("debt", "general", False),
+            "admin-key",
+            any_operator=True,
+        )
+        assert stored.operator_id == "admin-key"
     finally:
         store.close()
