@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from models.protocol import Triage
+from nlp.validate import is_clean_text
 
 RecordId = Annotated[
     str | int | None,
@@ -181,6 +182,13 @@ class ReloadRequest(_Request):
         description="Bundle directory to load: the configured model directory or a directory "
         "under admin.reload_root. Omit it to reload the current directory.",
     )
+
+    @field_validator("model_dir")
+    @classmethod
+    def _utf8_path(cls, value: str | None) -> str | None:
+        if value is not None and not is_clean_text(value):
+            raise ValueError("the path holds a lone surrogate or a NUL character")
+        return value
 
 
 class ReloadResponse(BaseModel):

@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from nlp.validate import is_clean_text
 from tests.service.conftest import ADMIN, ADMIN_KEY, AUTH, OTHER_KEY, AppFactory
 from tests.service.fake_model import FakeTriageModel
 
@@ -241,3 +244,59 @@ def test_feedback_admin_key_is_no_key_when_not_configured(client: TestClient) ->
     request_id = _triage(client)
     response = client.post("/v1/feedback", json=_correction(request_id), headers=ADMIN)
     _assert_error_shape(response, 401, "API_KEY_INVALID")
+
+
+@pytest.mark.parametrize("model_dir", ["/tmp/a\\ud800", "/tmp/a\\u0000"])
+def test_reload_path_that_is_not_utf8_text_is_a_clean_422(
+    make_app: AppFactory, model_dir: str
+) -> None:
+    with TestClient(make_app(admin={"enabled": True, "api_key": ADMIN_KEY})) as client:
+        response = client.post(
+            "/v1/admin/reload",
+            content=('{"model_dir": "' + model_dir + '"}').encode(),
+            headers={**ADMIN, "Content-Type": "application/json"},
+        )
+    _assert_error_shape(response, 422, "VALIDATION_ERROR")
+
+
+_bad_strings = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["\ud800", "a\udfff", "\x00", "\u200b", "邻居\udc80吵架", "", " "]),
+)
+_any_ids = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    _bad_strings,
+    st.lists(st.integers(), max_size=2),
+)
+_any_texts = st.one_of(_bad_strings, st.just(TEXT), st.integers(), st.none())
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(records=st.lists(st.tuples(_any_ids, _any_texts), max_size=6))
+def test_batch_any_ids_and_texts_fail_alone(
+    client: TestClient, records: list[tuple[object, object]]
+) -> None:
+    body = json.dumps({"records": [{"id": i, "text": t} for i, t in records]})
+    response = _post_raw(client, "/v1/triage/batch", body)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert len(results) == len(records)
+    for result, (record_id, text) in zip(results, records, strict=True):
+        valid_id = record_id is None or (
+            type(record_id) in (str, int)
+            and (not isinstance(record_id, int) or abs(record_id) < 2**63)
+            and (not isinstance(record_id, str) or is_clean_text(record_id))
+        )
+        if not valid_id:
+            assert result == {"id": None, "error": result["error"]}
+            assert result["error"]["code"] == "INVALID_ID"
+        elif text == TEXT:
+            assert "error" not in result and result["id"] == record_id
+    for record_id, _ in records:
+        if isinstance(record_id, str) and record_id and not is_clean_text(record_id):
+            assert json.dumps(record_id) not in response.text
