@@ -262,3 +262,50 @@ def test_score_workers_die_with_a_killed_parent(tmp_path: Path, model_dir: Path)
     for pid in survivors:
         os.kill(pid, signal.SIGKILL)
     assert not survivors, f"{len(survivors)} scoring processes outlived their parent"
+
+
+_WATCHED_CHILD = textwrap.dedent(
+    """
+    import os, sys, time
+    from service import batch
+
+    batch._set_death_signal = lambda: False  # the watchdog thread, as where prctl is missing
+    batch._PARENT_POLL_S = 0.1
+    batch.die_with_parent(os.getppid())
+    print(os.getpid(), flush=True)
+    time.sleep(120)
+    """
+)
+_PARENT_OF_WATCHED = textwrap.dedent(
+    """
+    import subprocess, sys, time
+    child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=sys.stdout)
+    time.sleep(120)
+    """
+)
+
+
+def test_score_worker_watchdog_ends_a_worker_without_prctl(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT_OF_WATCHED, _WATCHED_CHILD],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    survived = _alive(child)
+    if survived:
+        os.kill(child, signal.SIGKILL)
+    assert not survived, "the watchdog did not end the orphaned worker"
