@@ -60,6 +60,12 @@ class TinySet:
     risk_grades: list[str]
     escalations: list[bool]
 
+    def rows(self) -> list[tuple[str, str, str, bool]]:
+        """``(text, dispute_type, risk_grade, escalation)`` per record."""
+        return list(
+            zip(self.texts, self.dispute_types, self.risk_grades, self.escalations, strict=True)
+        )
+
 
 @pytest.fixture(scope="session")
 def tiny_set() -> TinySet:

@@ -163,13 +163,7 @@ def test_cli_transformer_commands_without_torch_say_what_to_install(
                 {"text": t, "dispute_type": d, "risk_grade": g, "escalation": e}, ensure_ascii=False
             )
             + "\n"
-            for t, d, g, e in zip(
-                tiny_set.texts,
-                tiny_set.dispute_types,
-                tiny_set.risk_grades,
-                tiny_set.escalations,
-                strict=True,
-            )
+            for t, d, g, e in tiny_set.rows()
         ),
         encoding="utf-8",
     )
@@ -228,15 +222,7 @@ def test_cli_ensemble_without_eval_prints_no_empty_table(tmp_path, tiny_linear_b
                 {"text": t, "dispute_type": d, "risk_grade": g, "escalation": e}, ensure_ascii=False
             )
             + "\n"
-            for t, d, g, e in list(
-                zip(
-                    tiny_set.texts,
-                    tiny_set.dispute_types,
-                    tiny_set.risk_grades,
-                    tiny_set.escalations,
-                    strict=True,
-                )
-            )[::3]
+            for t, d, g, e in tiny_set.rows()[::3]
         ),
         encoding="utf-8",
     )

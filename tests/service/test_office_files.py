@@ -131,16 +131,7 @@ def test_score_writes_string_ids_of_a_parquet_input_as_strings(tmp_path, model_d
 def test_evaluate_reads_a_gb18030_labelled_csv(tmp_path, tiny_linear_bundle, tiny_set):
     source = tmp_path / "held.csv"
     lines = ["text,dispute_type,risk_grade,escalation"] + [
-        f"{t},{d},{g},{str(e).lower()}"
-        for t, d, g, e in list(
-            zip(
-                tiny_set.texts,
-                tiny_set.dispute_types,
-                tiny_set.risk_grades,
-                tiny_set.escalations,
-                strict=True,
-            )
-        )[::9]
+        f"{t},{d},{g},{str(e).lower()}" for t, d, g, e in tiny_set.rows()[::9]
     ]
     source.write_bytes("\r\n".join(lines).encode("gb18030"))
     result = runner.invoke(

@@ -52,18 +52,7 @@ def test_adapt_keeps_confident_records_backed_by_a_rule(lexicon_model):
 
 def test_adapt_without_history_trains_the_same_model(lexicon_model, tiny_set):
     data = LabelledSet(
-        tuple(
-            LabelledRecord(str(i), t, d, g, e)
-            for i, (t, d, g, e) in enumerate(
-                zip(
-                    tiny_set.texts,
-                    tiny_set.dispute_types,
-                    tiny_set.risk_grades,
-                    tiny_set.escalations,
-                    strict=True,
-                )
-            )
-        ),
+        tuple(LabelledRecord(str(i), t, d, g, e) for i, (t, d, g, e) in enumerate(tiny_set.rows())),
         ("tiny",),
         "x",
     )

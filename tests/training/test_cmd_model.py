@@ -12,15 +12,7 @@ runner = CliRunner()
 def write_set(path, tiny_set, step=1):
     rows = [
         {"id": str(i), "text": t, "dispute_type": d, "risk_grade": g, "escalation": e}
-        for i, (t, d, g, e) in enumerate(
-            zip(
-                tiny_set.texts,
-                tiny_set.dispute_types,
-                tiny_set.risk_grades,
-                tiny_set.escalations,
-                strict=True,
-            )
-        )
+        for i, (t, d, g, e) in enumerate(tiny_set.rows())
     ][::step]
     path.write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
@@ -203,15 +195,7 @@ def test_cli_evaluate_says_when_a_set_was_used_for_calibration(tmp_path, tiny_se
 def _write_rows(path, tiny_set, keep):
     rows = [
         {"id": str(i), "text": t, "dispute_type": d, "risk_grade": g, "escalation": e}
-        for i, (t, d, g, e) in enumerate(
-            zip(
-                tiny_set.texts,
-                tiny_set.dispute_types,
-                tiny_set.risk_grades,
-                tiny_set.escalations,
-                strict=True,
-            )
-        )
+        for i, (t, d, g, e) in enumerate(tiny_set.rows())
         if keep(d, g, e)
     ]
     path.write_text(

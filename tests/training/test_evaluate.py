@@ -15,16 +15,7 @@ from training.review_select import cross_validated, stratified_folds
 def scored(tiny_linear_bundle, tiny_set):
     model = LinearTriageModel.load(tiny_linear_bundle)
     records = tuple(
-        LabelledRecord(str(i), t, d, g, e)
-        for i, (t, d, g, e) in enumerate(
-            zip(
-                tiny_set.texts,
-                tiny_set.dispute_types,
-                tiny_set.risk_grades,
-                tiny_set.escalations,
-                strict=True,
-            )
-        )
+        LabelledRecord(str(i), t, d, g, e) for i, (t, d, g, e) in enumerate(tiny_set.rows())
     )
     data = LabelledSet(records, ("tiny",), "0" * 64)
     return data, predict_all(model, data.texts, chunk=64)
