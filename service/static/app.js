@@ -18,24 +18,11 @@
   let current = null;
   let pasted = false;
 
-  function setStatus(text) {
-    $("status").textContent = text;
-  }
-
-  function askForKey(message) {
-    T.forgetApiKey();
-    $("work").hidden = true;
-    $("change-key").hidden = true;
-    $("key-panel").hidden = false;
-    setStatus(message || "");
-    $("api-key").value = "";
-    $("api-key").focus();
-  }
+  const setStatus = T.setStatus;
+  const askForKey = T.askForKey;
 
   function showWork() {
-    $("key-panel").hidden = true;
-    $("work").hidden = false;
-    $("change-key").hidden = false;
+    T.showWork();
     record.focus();
   }
 

@@ -485,8 +485,33 @@ window.TriageCommon = (() => {
     mirror.replaceChildren(document.createTextNode(text));
   }
 
+  // --- the API-key panel, shared by both pages ------------------------------------------------
+
+  function setStatus(text) {
+    $("status").textContent = text;
+  }
+
+  function askForKey(message) {
+    forgetApiKey();
+    $("work").hidden = true;
+    $("change-key").hidden = true;
+    $("key-panel").hidden = false;
+    setStatus(message || "");
+    $("api-key").value = "";
+    $("api-key").focus();
+  }
+
+  function showWork() {
+    $("key-panel").hidden = true;
+    $("work").hidden = false;
+    $("change-key").hidden = false;
+  }
+
   return {
     CLIENT_TIMEOUT_MS,
+    setStatus,
+    askForKey,
+    showWork,
     ERROR_MESSAGES,
     apiKey,
     setApiKey,

@@ -19,25 +19,9 @@
   // The served prediction of the record on screen: {item, requestId}; null while none is.
   let current = null;
 
-  function setStatus(text) {
-    $("status").textContent = text;
-  }
-
-  function askForKey(message) {
-    T.forgetApiKey();
-    $("work").hidden = true;
-    $("change-key").hidden = true;
-    $("key-panel").hidden = false;
-    setStatus(message || "");
-    $("api-key").value = "";
-    $("api-key").focus();
-  }
-
-  function showWork() {
-    $("key-panel").hidden = true;
-    $("work").hidden = false;
-    $("change-key").hidden = false;
-  }
+  const setStatus = T.setStatus;
+  const askForKey = T.askForKey;
+  const showWork = T.showWork;
 
   function showError(prefix, error) {
     $("error").textContent = prefix + T.errorText(error);
