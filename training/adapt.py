@@ -24,11 +24,11 @@ import numpy as np
 from models.baseline import packaged_rules
 from models.lexicon import LegalLexicon
 from models.linear import LinearTriageModel, Progress
-from models.protocol import TriageModel
+from models.protocol import Triage
 from nlp.labels import DISPUTE_TYPE_IDS, RISK_GRADE_IDS
-from nlp.pipeline import Analysis, analyse
+from nlp.pipeline import Analysis
 from training.data import LabelledRecord, LabelledSet
-from training.evaluate import predict_all
+from training.evaluate import analyse_and_predict, predict_all
 from training.label_model import ABSTAIN, fit_label_model
 
 HEAD_CLASSES = {
@@ -118,10 +118,10 @@ def _type_only(index: int) -> Votes:
     return {"dispute_type": [index], "risk_grade": [ABSTAIN], "escalation": [ABSTAIN]}
 
 
-def model_votes(model: TriageModel, texts: Sequence[str]) -> list[Votes]:
+def model_votes(results: Sequence[Triage]) -> list[Votes]:
     """The current model's votes: its labels where it is confident, else abstain."""
     votes = []
-    for result in predict_all(model, texts):
+    for result in results:
         type_scores, grade_scores = result.dispute_type.scores, result.risk_grade.scores
         probability = result.escalation.probability
         votes.append(
@@ -184,31 +184,32 @@ def weak_labels(
     if not texts:
         nothing = {head: np.zeros(0) for head in HEAD_CLASSES}
         return WeakLabels((), nothing, {"unlabelled": 0, "kept": 0, "kept_by_label": {}})
-    analyses = analyse(texts, model.segmenter)
+    analyses, results = analyse_and_predict(model, texts)
     functions: list[LabellingFunction] = [
         lexicon_function(model.lexicon),
         cue_function,
         keyword_function,
     ]
-    from_model = model_votes(model, texts)
+    from_model = model_votes(results)
     per_record = [
         [function(analysis) for function in functions] + [from_model[row]]
         for row, analysis in enumerate(analyses)
     ]
     posteriors = {}
+    votes = {}
     summary: dict[str, Any] = {"label_model": "dawid-skene (training.label_model)", "heads": {}}
     for head, classes in HEAD_CLASSES.items():
-        votes = np.array([[v[head][0] for v in record] for record in per_record], dtype=np.int64)
-        votes = votes.reshape(len(texts), len(FUNCTION_NAMES))
-        fit = fit_label_model(votes, len(classes))
+        votes[head] = np.array(
+            [[v[head][0] for v in record] for record in per_record], dtype=np.int64
+        ).reshape(len(texts), len(FUNCTION_NAMES))
+        fit = fit_label_model(votes[head], len(classes))
         posteriors[head] = fit.posteriors
         summary["heads"][head] = {
             name: {"coverage": round(float(c), 3), "accuracy": round(float(a), 3)}
             for name, c, a in zip(FUNCTION_NAMES, fit.coverage, fit.accuracies, strict=True)
         }
-        if head == "dispute_type":
-            rule_votes = votes[:, :-1]
     chosen_type = posteriors["dispute_type"].argmax(axis=1)
+    rule_votes = votes["dispute_type"][:, :-1]  # every function but the model
     backed_by_rule = (rule_votes == chosen_type[:, None]).any(axis=1)
     keep = (posteriors["dispute_type"].max(axis=1) >= min_confidence) & backed_by_rule
     trusted = {

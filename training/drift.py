@@ -27,8 +27,7 @@ from scipy.stats import chi2_contingency, ks_2samp
 
 from models.protocol import TriageModel
 from nlp.labels import DISPUTE_TYPE_IDS, RISK_GRADE_IDS
-from nlp.pipeline import analyse
-from training.evaluate import predict_all
+from training.evaluate import analyse_and_predict
 
 NUMERIC = ("length", "traditional_share", "oov_rate", "type_confidence")
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -83,9 +82,8 @@ def profile(model: TriageModel, texts: Sequence[str]) -> dict[str, np.ndarray]:
     import opencc
 
     converter = opencc.OpenCC("t2s")
-    analyses = analyse(texts)
+    analyses, predictions = analyse_and_predict(model, texts)
     vocabulary = getattr(getattr(model, "featurizer_", None), "word_vocabulary_", None)
-    predictions = predict_all(model, texts)
     traditional = []
     for text in texts:
         simplified = converter.convert(text)

@@ -11,10 +11,12 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from models._results import HeadScores
 from models.calibration import expected_calibration_error
-from models.protocol import Triage, TriageModel
+from models.protocol import AnalysedTriageModel, Triage, TriageModel
 from models.review import REVIEW_REASONS, ReviewPolicy
 from models.selective import CalibrationScores, kept_summary, review_mask
 from nlp.labels import DISPUTE_TYPE_IDS, RISK_GRADE_IDS
+from nlp.pipeline import Analysis, analyse
+from nlp.segment import DEFAULT_SEGMENTER
 from training.data import LabelledSet
 
 ESCALATION_IDS = ("false", "true")
@@ -30,6 +32,27 @@ def predict_all(model: TriageModel, texts: Sequence[str], chunk: int = 512) -> l
     for begin in range(0, len(texts), chunk):
         results.extend(model.predict(texts[begin : begin + chunk]))
     return results
+
+
+def analyse_and_predict(
+    model: TriageModel, texts: Sequence[str], chunk: int = 512
+) -> tuple[list[Analysis], list[Triage]]:
+    """The analyses of ``texts`` (with the model's segmenter) and the model's results, in chunks.
+
+    A model that takes analyses (``AnalysedTriageModel``) is given these, so each text is analysed
+    once; any other model analyses again inside ``predict``.
+    """
+    segmenter = getattr(model, "segmenter", DEFAULT_SEGMENTER)
+    analyses: list[Analysis] = []
+    results: list[Triage] = []
+    for begin in range(0, len(texts), chunk):
+        part = analyse(texts[begin : begin + chunk], segmenter)
+        analyses.extend(part)
+        if isinstance(model, AnalysedTriageModel):
+            results.extend(model.predict_analyses(part))
+        else:
+            results.extend(model.predict(texts[begin : begin + chunk]))
+    return analyses, results
 
 
 def evaluate_predictions(
